@@ -1,0 +1,333 @@
+"""Passage alignment (seed -> extend -> filter) and token alignment inside passages.
+
+1. **Seed.** Every article sentence is compared with the candidate's sentences that
+   share content keys with it (a word's synonym class or stem, so spun words still
+   meet). A pair becomes a seed when, after synonym-aware token alignment, at least
+   ``min_seed_tokens`` tokens match and they cover at least ``min_seed_ratio`` of the
+   shorter side.
+2. **Extend.** Each seeded article sentence is aligned to the best candidate sentence
+   plus its seeded neighbours (a sentence the copier merged or split); consecutive
+   article sentences whose sources lie close together become one passage, so
+   reordered paragraphs give separate passages, each correctly placed.
+3. **Trim.** Unmatched words at the edges of a unit are not part of the passage, so an
+   invented clause glued to a copied sentence stays outside it.
+
+Inside a unit, tokens are aligned with :class:`difflib.SequenceMatcher` on keys in
+which the article's synonyms, inflections and re-formatted numbers of candidate words
+are mapped onto the candidate word; the differing runs become :class:`~unspun.models.Edit`
+records classified by :mod:`unspun.analyze.edits`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+
+from .analyze.edits import classify_equal, classify_run, reorder_edit
+from .fingerprint import classify_word
+from .lexicon import default_lexicon
+from .models import Edit, Passage
+from .tokens import Tokens, stem
+
+_STOP = 0
+
+
+@dataclass(frozen=True)
+class AlignSettings:
+    min_seed_tokens: int = 5
+    min_seed_content: int = 3
+    min_seed_ratio: float = 0.5
+    max_source_gap: int = 3  # sentences between two parts of one passage, source side
+    max_pairs_per_sentence: int = 4
+
+
+@dataclass
+class _Prepared:
+    toks: Tokens
+    keys: list[str]  # content key (synonym class) or stopword/number itself
+    stems: list[str]
+    content: list[bool]
+    sent_ranges: list[tuple[int, int]]
+    sent_keys: list[set[str]] = field(default_factory=list)
+
+
+def prepare(toks: Tokens) -> _Prepared:
+    """Per-token keys and per-sentence key sets used by the aligner."""
+    keys, stems, content = [], [], []
+    lex = default_lexicon()
+    for i, w in enumerate(toks.norm):
+        kind, key = classify_word(w)
+        keys.append(key)
+        b = toks.base(i)
+        stems.append(stem(b) if not toks.is_num[i] else b)
+        content.append(kind != _STOP and not lex.is_stopword(b))
+    ranges: list[tuple[int, int]] = []
+    start = 0
+    for i in range(1, len(toks.sent) + 1):
+        if i == len(toks.sent) or toks.sent[i] != toks.sent[start]:
+            ranges.append((start, i))
+            start = i
+    p = _Prepared(toks, keys, stems, content, ranges)
+    p.sent_keys = [
+        {k for t in range(a, b) if content[t] for k in (keys[t], stems[t])} for a, b in ranges
+    ]
+    return p
+
+
+@dataclass
+class Unit:
+    """One article sentence aligned to a run of candidate sentences."""
+
+    a_sent: int
+    d_first: int
+    d_last: int
+    a_span: tuple[int, int]  # trimmed, character offsets
+    d_span: tuple[int, int]
+    matched: int
+    matched_content: int
+    matched_outside_quotes: int
+    a_len: int
+    edits: list[Edit]
+
+
+def _map_keys(a: _Prepared, ai: range, d: _Prepared, di: range) -> tuple[list[str], list[str]]:
+    """Keys for SequenceMatcher: article tokens equivalent to a candidate token take its key."""
+    lex = default_lexicon()
+    d_norm = [d.toks.norm[j] for j in di]
+    by_norm = set(d_norm)
+    by_key: dict[str, str] = {}
+    by_stem: dict[str, str] = {}
+    d_content = []
+    for j in di:
+        w = d.toks.norm[j]
+        by_key.setdefault(d.keys[j], w)
+        by_stem.setdefault(d.stems[j], w)
+        if d.content[j]:
+            d_content.append((d.toks.base(j), w))
+    a_keys = []
+    for i in ai:
+        w = a.toks.norm[i]
+        if w in by_norm:
+            a_keys.append(w)
+            continue
+        k = by_key.get(a.keys[i]) or by_stem.get(a.stems[i])
+        if k is None and a.content[i]:
+            b = a.toks.base(i)
+            for db, dw in d_content:
+                if lex.are_synonyms(b, db):
+                    k = dw
+                    break
+        a_keys.append(k if k is not None else "\x00" + w)
+    return a_keys, d_norm
+
+
+@dataclass
+class _Alignment:
+    """Matched blocks of one unit, local token indices: (i, j, size)."""
+
+    ops: list[tuple[str, int, int, int, int]]
+    blocks: list[tuple[int, int, int]]  # monotonic, after edge clean-up
+    moved: list[tuple[int, int, int]]  # blocks matched out of order (reordered clauses)
+    matched: int = 0
+    matched_content: int = 0
+    matched_outside_quotes: int = 0
+
+
+def _clean_edges(blocks: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """Drop one- or two-token matches stranded at the edges of a unit by a wide gap."""
+    b = list(blocks)
+    def stranded(size: int, gap_a: int, gap_d: int) -> bool:
+        if size == 1:
+            return max(gap_a, gap_d) >= 4
+        return size == 2 and min(gap_a, gap_d) >= 4
+
+    while len(b) > 1 and stranded(b[0][2], b[1][0] - b[0][0] - b[0][2], b[1][1] - b[0][1] - b[0][2]):
+        b.pop(0)
+    while len(b) > 1 and stranded(b[-1][2], b[-1][0] - b[-2][0] - b[-2][2], b[-1][1] - b[-2][1] - b[-2][2]):
+        b.pop()
+    return b
+
+
+def _gaps(blocks: list[tuple[int, int, int]], n: int, side: int) -> list[tuple[int, int]]:
+    out, pos = [], 0
+    for blk in sorted(blocks, key=lambda x: x[side]):
+        if blk[side] > pos:
+            out.append((pos, blk[side]))
+        pos = max(pos, blk[side] + blk[2])
+    if pos < n:
+        out.append((pos, n))
+    return out
+
+
+def _moved_blocks(
+    a_keys: list[str], d_keys: list[str], blocks: list[tuple[int, int, int]]
+) -> list[tuple[int, int, int]]:
+    """Clauses that were moved: matches between unmatched stretches of both sides."""
+    a_gaps = [g for g in _gaps(blocks, len(a_keys), 0) if g[1] - g[0] >= 3]
+    d_gaps = [g for g in _gaps(blocks, len(d_keys), 1) if g[1] - g[0] >= 3]
+    moved: list[tuple[int, int, int]] = []
+    for a0, a1 in a_gaps:
+        for k, (d0, d1) in enumerate(d_gaps):
+            sm = SequenceMatcher(None, a_keys[a0:a1], d_keys[d0:d1], autojunk=False)
+            found = [(a0 + i, d0 + j, n) for i, j, n in sm.get_matching_blocks() if n >= 2]
+            total = sum(n for *_, n in found)
+            if total >= 3 and total >= 0.5 * min(a1 - a0, d1 - d0):
+                moved.extend(_clean_edges(found))
+                d_gaps.pop(k)
+                break
+    return moved
+
+
+def align_unit(a: _Prepared, ai: range, d: _Prepared, di: range) -> _Alignment:
+    """Align two token ranges: monotonic blocks, then moved clauses."""
+    a_keys, d_keys = _map_keys(a, ai, d, di)
+    sm = SequenceMatcher(None, a_keys, d_keys, autojunk=False)
+    ops = sm.get_opcodes()
+    blocks = _clean_edges([(i1, j1, i2 - i1) for tag, i1, i2, j1, _ in ops if tag == "equal"])
+    moved = _moved_blocks(a_keys, d_keys, blocks) if blocks else []
+    al = _Alignment(ops, blocks, moved)
+    for i, _, n in blocks + moved:
+        al.matched += n
+        for t in range(ai.start + i, ai.start + i + n):
+            if a.content[t]:
+                al.matched_content += 1
+                if not a.toks.in_quote[t]:
+                    al.matched_outside_quotes += 1
+    return al
+
+
+def _inside(block: tuple[int, int, int], i1: int, i2: int, j1: int, j2: int) -> bool:
+    i, j, n = block
+    return i < i2 and i + n > i1 or j < j2 and j + n > j1
+
+
+def _unit(
+    a: _Prepared, s: int, d: _Prepared, d_first: int, d_last: int
+) -> Unit | None:
+    a0, a1 = a.sent_ranges[s]
+    d0 = d.sent_ranges[d_first][0]
+    d1 = d.sent_ranges[d_last][1]
+    al = align_unit(a, range(a0, a1), d, range(d0, d1))
+    every = al.blocks + al.moved
+    if not every:
+        return None
+    ta0 = a0 + min(i for i, _, _ in every)
+    ta1 = a0 + max(i + n for i, _, n in every)
+    td0 = d0 + min(j for _, j, _ in every)
+    td1 = d0 + max(j + n for _, j, n in every)
+    edits: list[Edit] = []
+    kept = set(al.blocks)
+    for i, j, n in al.blocks + al.moved:
+        edits.extend(classify_equal(a.toks, range(a0 + i, a0 + i + n), d.toks, range(d0 + j, d0 + j + n)))
+    for i, j, n in al.moved:
+        edits.append(reorder_edit(a.toks, range(a0 + i, a0 + i + n), d.toks, range(d0 + j, d0 + j + n)))
+    for tag, i1, i2, j1, j2 in al.ops:
+        if tag == "equal" and (i1, j1, i2 - i1) in kept:
+            continue
+        i1a, i2a, j1d, j2d = a0 + i1, a0 + i2, d0 + j1, d0 + j2
+        # edges of the unit are trimmed, not edits; runs holding moved clauses are reported as such
+        if i1a < ta0 or j1d < td0 or i2a > ta1 or j2d > td1:
+            continue
+        if any(_inside(m, i1, i2, j1, j2) for m in al.moved):
+            continue
+        if tag == "equal":  # a stray match dropped by the edge clean-up
+            tag = "replace"
+        edits.append(classify_run(a.toks, range(i1a, i2a), d.toks, range(j1d, j2d), tag))
+    edits.sort(key=lambda e: (e.article_span, e.source_span))
+    return Unit(
+        a_sent=s,
+        d_first=d_first,
+        d_last=d_last,
+        a_span=a.toks.span(ta0, ta1),
+        d_span=d.toks.span(td0, td1),
+        matched=al.matched,
+        matched_content=al.matched_content,
+        matched_outside_quotes=al.matched_outside_quotes,
+        a_len=ta1 - ta0,
+        edits=edits,
+    )
+
+
+def seed_pairs(a: _Prepared, d: _Prepared, st: AlignSettings) -> dict[int, list[tuple[int, int]]]:
+    """Article sentence -> [(candidate sentence, matched tokens)] for pairs that qualify."""
+    inv: dict[str, list[int]] = defaultdict(list)
+    for j, ks in enumerate(d.sent_keys):
+        for k in ks:
+            inv[k].append(j)
+    seeds: dict[int, list[tuple[int, int]]] = {}
+    for s, ks in enumerate(a.sent_keys):
+        if len(ks) < st.min_seed_content:
+            continue
+        shared: dict[int, int] = defaultdict(int)
+        for k in ks:
+            for j in inv.get(k, ()):
+                shared[j] += 1
+        cands = sorted(
+            (j for j, n in shared.items() if n >= st.min_seed_content), key=lambda j: -shared[j]
+        )[: st.max_pairs_per_sentence]
+        out = []
+        a0, a1 = a.sent_ranges[s]
+        for j in cands:
+            d0, d1 = d.sent_ranges[j]
+            al = align_unit(a, range(a0, a1), d, range(d0, d1))
+            matched, mc = al.matched, al.matched_content
+            if matched < st.min_seed_tokens or mc < st.min_seed_content:
+                continue
+            if matched / min(a1 - a0, d1 - d0) < st.min_seed_ratio:
+                continue
+            out.append((j, matched))
+        if out:
+            seeds[s] = sorted(out, key=lambda x: -x[1])
+    return seeds
+
+
+def align_units(a: _Prepared, d: _Prepared, st: AlignSettings | None = None) -> list[Unit]:
+    """Aligned units (one per seeded article sentence), in article order."""
+    st = st or AlignSettings()
+    seeds = seed_pairs(a, d, st)
+    units: list[Unit] = []
+    for s in sorted(seeds):
+        js = {j for j, _ in seeds[s]}
+        best = seeds[s][0][0]
+        lo = hi = best
+        while lo - 1 in js:
+            lo -= 1
+        while hi + 1 in js:
+            hi += 1
+        u = _unit(a, s, d, lo, hi)
+        if u is not None:
+            units.append(u)
+    return units
+
+
+def group_passages(units: list[Unit], st: AlignSettings | None = None) -> list[list[Unit]]:
+    """Consecutive article sentences whose sources lie close together form one passage."""
+    st = st or AlignSettings()
+    groups: list[list[Unit]] = []
+    for u in units:
+        if groups:
+            prev = groups[-1][-1]
+            if (
+                u.a_sent == prev.a_sent + 1
+                and prev.d_first - st.max_source_gap <= u.d_first <= prev.d_last + st.max_source_gap
+            ):
+                groups[-1].append(u)
+                continue
+        groups.append([u])
+    return groups
+
+
+def to_passage(group: list[Unit]) -> Passage:
+    a_span = (min(u.a_span[0] for u in group), max(u.a_span[1] for u in group))
+    d_span = (min(u.d_span[0] for u in group), max(u.d_span[1] for u in group))
+    matched = sum(u.matched for u in group)
+    a_len = sum(u.a_len for u in group)
+    edits = tuple(e for u in group for e in u.edits)
+    return Passage(
+        article_span=a_span,
+        source_span=d_span,
+        similarity=matched / a_len if a_len else 0.0,
+        matched_tokens=matched,
+        edits=edits,
+    )

@@ -1,0 +1,56 @@
+"""Which candidates are sources: resolve overlaps between them, demand real evidence.
+
+Articles about the same event share quotations, names, figures, datelines and
+boilerplate without any copying. A candidate is kept as a source only when its aligned
+units carry enough matched content words *outside* quotation marks
+(``min_evidence``) in at least one passage of ``min_passage_tokens`` matched tokens;
+where two candidates explain the same article span, the clearly weaker one
+(under ``dominance`` of the stronger's match) is dropped there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..align import Unit
+
+
+@dataclass(frozen=True)
+class SourceSettings:
+    min_evidence: int = 8
+    min_passage_tokens: int = 8
+    dominance: float = 0.8
+
+
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> int:
+    return max(0, min(a[1], b[1]) - max(a[0], b[0]))
+
+
+def resolve_overlaps(
+    per_source: dict[str, list[Unit]], st: SourceSettings
+) -> dict[str, list[Unit]]:
+    """Drop units that another source explains clearly better on the same article span."""
+    everything = [(sid, u) for sid, us in per_source.items() for u in us]
+    kept: dict[str, list[Unit]] = {sid: [] for sid in per_source}
+    for sid, u in everything:
+        size = u.a_span[1] - u.a_span[0]
+        beaten = False
+        for sid2, v in everything:
+            if sid2 == sid or v.a_sent != u.a_sent:
+                continue
+            ov = _overlap(u.a_span, v.a_span)
+            if ov * 2 < min(size, v.a_span[1] - v.a_span[0]):
+                continue
+            if u.matched < st.dominance * v.matched:
+                beaten = True
+                break
+        if not beaten:
+            kept[sid].append(u)
+    return kept
+
+
+def has_evidence(groups: list[list[Unit]], st: SourceSettings) -> bool:
+    """Enough copying outside quotations, in at least one passage of substance."""
+    outside = sum(u.matched_outside_quotes for g in groups for u in g)
+    longest = max((sum(u.matched for u in g) for g in groups), default=0)
+    return outside >= st.min_evidence and longest >= st.min_passage_tokens

@@ -1,0 +1,60 @@
+"""Spans of the article that no source explains."""
+
+from __future__ import annotations
+
+from ..models import UnsourcedSpan
+from ..tokens import Tokens
+
+_TRAILING = set(".!?,;:\"'”’)»")
+
+
+def uncovered_runs(
+    toks: Tokens, covered: list[tuple[int, int]], *, min_words: int = 4
+) -> list[UnsourcedSpan]:
+    """Runs of at least ``min_words`` tokens outside every covered span, split at paragraphs."""
+    spans = sorted(covered)
+    n = len(toks)
+    free = [True] * n
+    ci = 0
+    for i in range(n):
+        s = toks.starts[i]
+        while ci < len(spans) and spans[ci][1] <= s:
+            ci += 1
+        # a token is covered when it lies inside any covered span
+        for a, b in spans[ci : ci + 4]:
+            if a <= s < b:
+                free[i] = False
+                break
+    out: list[UnsourcedSpan] = []
+    text = toks.text
+    i = 0
+    while i < n:
+        if not free[i]:
+            i += 1
+            continue
+        j = i
+        while j + 1 < n and free[j + 1] and "\n\n" not in text[toks.ends[j] : toks.starts[j + 1]].replace(" ", ""):
+            j += 1
+        if j - i + 1 >= min_words:
+            start, end = toks.starts[i], toks.ends[j]
+            while end < len(text) and text[end] in _TRAILING:
+                end += 1
+            out.append(UnsourcedSpan((start, end), text[start:end]))
+        i = j + 1
+    return out
+
+
+def covered_fraction(toks: Tokens, covered: list[tuple[int, int]]) -> float:
+    """Share of the article's tokens that lie inside the covered spans."""
+    if not len(toks):
+        return 0.0
+    spans = sorted(covered)
+    hit = 0
+    for s in toks.starts:
+        for a, b in spans:
+            if a <= s < b:
+                hit += 1
+                break
+            if a > s:
+                break
+    return hit / len(toks)

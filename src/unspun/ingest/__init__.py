@@ -1,0 +1,85 @@
+"""Reading reference texts and articles into :class:`unspun.models.Document` records.
+
+Formats are detected from the content (see :func:`detect_format`): plain text, HTML
+(main text by trafilatura), JSON Lines, WARC, and gzip of any of these. Readers yield
+an :class:`~unspun.models.IngestFailure` for each record they cannot read and go on.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from unspun.errors import IngestError
+from unspun.models import Document, IngestFailure
+
+from .detect import detect_format
+from .files import Source, read_file, read_path, read_stream
+from .html import from_html
+from .text import from_text
+
+__all__ = ["detect_format", "from_html", "from_text", "read_article", "read_records"]
+
+STDIN = "<stdin>"
+
+
+def read_records(
+    paths: Iterable[str | os.PathLike[str]], *, recursive: bool = True
+) -> Iterator[Document | IngestFailure]:
+    """Documents from files and folders (folders walked sorted, hidden entries skipped).
+
+    Text documents are named by their path relative to the folder given (the path as
+    given for a file). Every unreadable record, and every missing path, yields an
+    IngestFailure(location, reason); reading goes on with the rest.
+    """
+    if isinstance(paths, str | os.PathLike):
+        paths = [paths]
+    for path in paths:
+        yield from read_path(path, recursive=recursive)
+
+
+def read_article(source: str | os.PathLike[str], *, record_id: str | None = None) -> Document:
+    """Exactly one document from a file, or from stdin when ``source`` is ``"-"``.
+
+    With several records in the input, ``record_id`` selects one by id. Raises
+    IngestError (one line naming the input and the problem) when the input is missing,
+    empty, binary, undecodable, holds no record, or several without ``record_id``.
+    """
+    if os.fspath(source) == "-":
+        label = STDIN
+        records = read_stream(io.BytesIO(sys.stdin.buffer.read()), Source(STDIN, STDIN))
+    else:
+        path = Path(source)
+        label = path.as_posix()
+        if not path.exists():
+            raise IngestError(f"{label}: no such file")
+        if path.is_dir():
+            raise IngestError(f"{label}: is a directory, expected one file")
+        records = read_file(path, Source(label, label))
+    return _pick(records, label, record_id)
+
+
+def _pick(
+    records: Iterator[Document | IngestFailure], label: str, record_id: str | None
+) -> Document:
+    first: Document | IngestFailure | None = None
+    count = 0
+    for record in records:
+        if record_id is not None:
+            if isinstance(record, Document) and record.id == record_id:
+                return record
+        elif first is None:
+            first = record
+        count += 1
+    if record_id is not None:
+        raise IngestError(f"{label}: no record with id {record_id!r} ({count} records read)")
+    if first is None:
+        raise IngestError(f"{label}: no record found (no text or HTML page in it)")
+    if count > 1:
+        raise IngestError(f"{label}: {count} records; select one with --record ID")
+    if isinstance(first, IngestFailure):
+        raise IngestError(str(first))
+    return first

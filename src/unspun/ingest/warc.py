@@ -1,0 +1,116 @@
+"""WARC (plain or gzipped): HTML and plain-text ``response`` / ``resource`` records."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from fastwarc import ArchiveIterator, WarcRecord, WarcRecordType
+
+from unspun.errors import IngestError
+from unspun.models import Document, IngestFailure
+
+from .detect import HEAD_SIZE, detect_format
+from .fields import failure_from, normalize_date
+from .html import from_html
+from .text import decode_bytes, from_text
+
+_HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+_TEXT_TYPES = frozenset({"text/plain"})
+_WANTED = (WarcRecordType.response, WarcRecordType.resource)
+
+
+def _split_content_type(value: str | None) -> tuple[str, str | None]:
+    """``text/html; charset=utf-8`` -> (``text/html``, ``utf-8``)."""
+    if not value:
+        return "", None
+    mime, *params = (part.strip() for part in value.split(";"))
+    charset = None
+    for param in params:
+        key, _, val = param.partition("=")
+        if key.strip().lower() == "charset":
+            charset = val.strip().strip("\"'") or None
+    return mime.lower(), charset
+
+
+def _payload_kind(record: WarcRecord, payload: bytes, mime: str) -> str | None:
+    """``html``, ``text``, or None for payloads that are skipped."""
+    if not mime or mime == "application/octet-stream":
+        mime, _ = _split_content_type(record.headers.get("WARC-Identified-Payload-Type"))
+    if mime in _HTML_TYPES:
+        return "html"
+    if mime in _TEXT_TYPES:
+        return "text"
+    if not mime:
+        fmt = detect_format(payload[:HEAD_SIZE])
+        return fmt if fmt in ("html", "text") else None
+    return None
+
+
+def _record_document(record: WarcRecord, *, name: str, index: int, where: str) -> Document | None:
+    """The Document in one record, None when the record is not an HTML/text page."""
+    if record.record_type == WarcRecordType.response:
+        if not record.is_http or record.http_headers is None:
+            return None
+        status = record.http_headers.status_code
+        if status is not None and not 200 <= status < 300:
+            return None  # redirects, errors: no article in them
+        mime, charset = (record.http_content_type or "").lower(), record.http_charset
+    else:
+        mime, charset = _split_content_type(record.headers.get("Content-Type"))
+    try:
+        payload = record.reader.read()
+    except OSError as exc:
+        raise IngestError(f"{where}: unreadable payload ({exc})") from None
+    kind = _payload_kind(record, payload, mime)
+    if kind is None:
+        return None
+    uri = (record.headers.get("WARC-Target-URI") or "").strip().strip("<>") or None
+    doc_id = uri or f"{name}#{index}"
+    warc_date = normalize_date(record.headers.get("WARC-Date"))
+    if kind == "text":
+        text = decode_bytes(payload, charset)
+        return from_text(text, id=doc_id, url=uri, published=warc_date, origin=where)
+    html: str | bytes = payload
+    if charset:
+        try:
+            html = payload.decode(charset)
+        except (LookupError, UnicodeDecodeError):
+            html = payload  # let trafilatura guess from the page
+    doc = from_html(html, id=doc_id, url=uri, origin=where)
+    if doc.published is None and warc_date:
+        doc = dataclasses.replace(doc, published=warc_date)
+    return doc
+
+
+def warc_records(
+    stream: BinaryIO, *, name: str, location: str
+) -> Iterator[Document | IngestFailure]:
+    """Documents from the HTML/text response and resource records of a WARC stream.
+
+    Records are numbered from 1 in file order (all record types count): ids without a
+    WARC-Target-URI are ``name#n``, origins and failures ``location#n``. Non-HTML,
+    non-text and non-2xx responses are skipped silently. A broken record ends the file.
+    """
+    records = ArchiveIterator(stream, parse_http=True, auto_decode="all")
+    index = 0
+    while True:
+        try:
+            record = next(records)
+        except StopIteration:
+            return
+        except (OSError, ValueError) as exc:
+            yield IngestFailure(f"{location}#{index + 1}", f"unreadable WARC record ({exc})")
+            return
+        index += 1
+        if record.record_type not in _WANTED:
+            continue
+        where = f"{location}#{index}"
+        try:
+            doc = _record_document(record, name=name, index=index, where=where)
+        except IngestError as exc:
+            yield failure_from(exc, where)
+            continue
+        if doc is not None:
+            yield doc

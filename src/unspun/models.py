@@ -1,0 +1,187 @@
+"""Records passed between the pipeline stages (one record type per arrow).
+
+ingest -> :class:`Document` -> normalize/tokens -> fingerprint -> store
+suspect -> retrieve -> :class:`Candidate` -> align -> :class:`Passage` with :class:`Edit` s
+-> analyze -> :class:`Report`.
+
+Spans are ``(start, end)`` character offsets, end exclusive, into ``Document.text``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+Span = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Document:
+    """One text with its metadata, as read from an input.
+
+    ``text`` is the extracted text (for HTML, the main text found by trafilatura); every
+    span unspun reports is an offset into it. ``meta`` keeps any other input fields.
+    ``origin`` says where the record was read from (``path``, ``path:line``, ``path#record``).
+    """
+
+    id: str
+    text: str
+    title: str | None = None
+    url: str | None = None
+    site: str | None = None
+    published: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    origin: str | None = None
+
+    def metadata(self) -> dict[str, Any]:
+        """The document's metadata fields (everything but the text) as a plain dict."""
+        out: dict[str, Any] = {
+            "title": self.title,
+            "url": self.url,
+            "site": self.site,
+            "published": self.published,
+        }
+        if self.meta:
+            out["meta"] = dict(self.meta)
+        if self.origin:
+            out["origin"] = self.origin
+        return out
+
+
+@dataclass(frozen=True)
+class IngestFailure:
+    """A record that could not be read: where it is and why."""
+
+    location: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A document the index proposes as a possible source, before alignment."""
+
+    doc_id: str
+    score: float
+    shared_features: int
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One change inside an aligned passage.
+
+    ``kind`` is one of ``synonym``, ``inflection``, ``paraphrase``, ``insert``, ``delete``,
+    ``number``, ``name``, ``negation``. ``in_quote`` is true when the article side lies
+    inside quotation marks.
+    """
+
+    kind: str
+    article_span: Span
+    source_span: Span
+    article_text: str
+    source_text: str
+    in_quote: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "article_span": list(self.article_span),
+            "source_span": list(self.source_span),
+            "article_text": self.article_text,
+            "source_text": self.source_text,
+            "in_quote": self.in_quote,
+        }
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A span of the article aligned to a span of one source document."""
+
+    article_span: Span
+    source_span: Span
+    similarity: float
+    matched_tokens: int
+    edits: tuple[Edit, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "article_span": list(self.article_span),
+            "source_span": list(self.source_span),
+            "similarity": round(self.similarity, 4),
+            "matched_tokens": self.matched_tokens,
+            "edits": [e.to_dict() for e in self.edits],
+        }
+
+
+@dataclass(frozen=True)
+class SourceMatch:
+    """A document that supplied aligned passages to the article."""
+
+    doc: Document
+    coverage: float
+    score: float
+    passages: tuple[Passage, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "doc_id": self.doc.id,
+            "url": self.doc.url,
+            "title": self.doc.title,
+            "site": self.doc.site,
+            "published": self.doc.published,
+            "coverage": round(self.coverage, 4),
+            "score": round(self.score, 4),
+            "passages": [p.to_dict() for p in self.passages],
+        }
+
+
+@dataclass(frozen=True)
+class UnsourcedSpan:
+    article_span: Span
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"article_span": list(self.article_span), "text": self.text}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    label: str
+    summary: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"label": self.label, "summary": self.summary}
+
+
+@dataclass(frozen=True)
+class Report:
+    """What unspun found about one article. ``to_dict()`` is the JSON report contract."""
+
+    article: Document
+    verdict: Verdict
+    coverage: float
+    sources: tuple[SourceMatch, ...]
+    unsourced: tuple[UnsourcedSpan, ...]
+    unspun_version: str
+    report_version: str = "1"
+
+    def to_dict(self) -> dict[str, Any]:
+        a = self.article
+        return {
+            "unspun_version": self.unspun_version,
+            "report_version": self.report_version,
+            "article": {
+                "id": a.id,
+                "title": a.title,
+                "url": a.url,
+                "site": a.site,
+                "published": a.published,
+                "text": a.text,
+            },
+            "verdict": self.verdict.to_dict(),
+            "coverage": round(self.coverage, 4),
+            "sources": [s.to_dict() for s in self.sources],
+            "unsourced": [u.to_dict() for u in self.unsourced],
+        }

@@ -1,0 +1,150 @@
+"""What every index backend offers, and the batching logic they share."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..fingerprint import DEFAULT_PARAMS, FingerprintParams, features
+from ..models import Document, IngestFailure
+
+SCHEMA_VERSION = 1
+
+
+@dataclass
+class AddResult:
+    """Counts of one ``add`` call; ``failures`` lists records that could not be read."""
+
+    added: int = 0
+    replaced: int = 0
+    unchanged: int = 0
+    failures: list[IngestFailure] = field(default_factory=list)
+
+    @property
+    def failed(self) -> int:
+        return len(self.failures)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "added": self.added,
+            "replaced": self.replaced,
+            "unchanged": self.unchanged,
+            "failed": self.failed,
+            "failures": [{"location": f.location, "reason": f.reason} for f in self.failures],
+        }
+
+
+ProgressFn = Callable[[int], None]
+
+
+def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    it = iter(items)
+    while batch := list(itertools.islice(it, size)):
+        yield batch
+
+
+class BaseIndex:
+    """Shared behaviour of the index backends. Subclasses implement the ``_`` methods."""
+
+    params: FingerprintParams = DEFAULT_PARAMS
+
+    # -- to implement -----------------------------------------------------------------
+    def _existing_text(self, doc_id: str) -> str | None:
+        raise NotImplementedError
+
+    def _write_batch(self, docs: list[tuple[Document, set[int], bool]]) -> None:
+        """Write (document, features, replaces_existing) triples atomically."""
+        raise NotImplementedError
+
+    def get(self, doc_id: str) -> Document | None:
+        raise NotImplementedError
+
+    def remove(self, ids: Iterable[str]) -> int:
+        raise NotImplementedError
+
+    def _count(self, hashes: Iterable[int], max_df: int) -> dict[Any, int]:
+        """Documents (backend keys) sharing features with ``hashes`` -> number shared.
+
+        Features held by more than ``max_df`` documents are skipped (stop-listed): they
+        are boilerplate or common phrasing and say nothing about provenance.
+        """
+        raise NotImplementedError
+
+    def _resolve(self, keys: list[Any]) -> dict[Any, str]:
+        """Backend keys -> document ids (keys of removed documents are left out)."""
+        raise NotImplementedError
+
+    def __len__(self) -> int:
+        raise NotImplementedError
+
+    def stats(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def close(self) -> None:  # pragma: no cover - default no-op
+        pass
+
+    # -- shared -----------------------------------------------------------------------
+    def lookup(
+        self, hashes: Iterable[int], *, max_df: int, k: int, min_shared: int = 1
+    ) -> list[tuple[str, int]]:
+        """The ``k`` documents sharing most features with ``hashes``: (doc id, shared)."""
+        counts = self._count(hashes, max_df)
+        top = sorted(
+            ((n, key) for key, n in counts.items() if n >= min_shared),
+            key=lambda x: (-x[0], str(x[1])),
+        )[: k * 2]
+        names = self._resolve([key for _, key in top])
+        return [(names[key], n) for n, key in top if key in names][:k]
+
+    def add(
+        self,
+        records: Iterable[Document | IngestFailure],
+        *,
+        batch_size: int = 500,
+        progress: ProgressFn | None = None,
+    ) -> AddResult:
+        """Add documents (a document with an existing id replaces it).
+
+        ``records`` may mix :class:`Document` and :class:`IngestFailure` (as yielded by
+        :func:`unspun.ingest.read_records`); failures are counted and listed. Each batch is
+        written in one transaction: an interruption leaves the index as it was before
+        the batch in progress.
+        """
+        result = AddResult()
+        for batch in _batches(records, batch_size):
+            rows: list[tuple[Document, set[int], bool]] = []
+            seen: dict[str, int] = {}
+            for rec in batch:
+                if isinstance(rec, IngestFailure):
+                    result.failures.append(rec)
+                    continue
+                if not rec.text.strip():
+                    result.failures.append(IngestFailure(rec.origin or rec.id, "empty text"))
+                    continue
+                if rec.id in seen:  # same id twice in one batch: the later one wins
+                    rows[seen[rec.id]] = (rec, features(rec.text, self.params), rows[seen[rec.id]][2])
+                    result.replaced += 1
+                    continue
+                old = self._existing_text(rec.id)
+                if old is not None and old == rec.text:
+                    result.unchanged += 1
+                    continue
+                seen[rec.id] = len(rows)
+                rows.append((rec, features(rec.text, self.params), old is not None))
+                if old is None:
+                    result.added += 1
+                else:
+                    result.replaced += 1
+            if rows:
+                self._write_batch(rows)
+            if progress:
+                progress(len(batch))
+        return result
+
+    def __enter__(self) -> BaseIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,79 @@
+"""An index held in memory: for tests, notebooks and one-off ``check --against`` runs."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from ..fingerprint import DEFAULT_PARAMS, FingerprintParams, features
+from ..models import Document
+from .base import BaseIndex
+
+
+class MemoryIndex(BaseIndex):
+    def __init__(self, params: FingerprintParams = DEFAULT_PARAMS) -> None:
+        self.params = params
+        self._docs: dict[str, Document] = {}
+        self._feats: dict[str, set[int]] = {}
+        self._postings: dict[int, set[str]] = defaultdict(set)
+
+    def _existing_text(self, doc_id: str) -> str | None:
+        d = self._docs.get(doc_id)
+        return d.text if d else None
+
+    def _write_batch(self, docs: list[tuple[Document, set[int], bool]]) -> None:
+        for doc, feats, replaces in docs:
+            if replaces:
+                self._drop(doc.id)
+            self._docs[doc.id] = doc
+            self._feats[doc.id] = feats
+            for h in feats:
+                self._postings[h].add(doc.id)
+
+    def _drop(self, doc_id: str) -> None:
+        for h in self._feats.pop(doc_id, ()):
+            p = self._postings.get(h)
+            if p is not None:
+                p.discard(doc_id)
+                if not p:
+                    del self._postings[h]
+        self._docs.pop(doc_id, None)
+
+    def get(self, doc_id: str) -> Document | None:
+        return self._docs.get(doc_id)
+
+    def remove(self, ids: Iterable[str]) -> int:
+        n = 0
+        for i in ids:
+            if i in self._docs:
+                self._drop(i)
+                n += 1
+        return n
+
+    def _resolve(self, keys: list[Any]) -> dict[Any, str]:
+        return {k: k for k in keys if k in self._docs}
+
+    def _count(self, hashes: Iterable[int], max_df: int) -> dict[Any, int]:
+        counts: dict[Any, int] = defaultdict(int)
+        for h in set(hashes):
+            p = self._postings.get(h)
+            if p and len(p) <= max_df:
+                for d in p:
+                    counts[d] += 1
+        return dict(counts)
+
+    def features_of(self, doc_id: str) -> set[int]:
+        return self._feats.get(doc_id) or features(self._docs[doc_id].text, self.params)
+
+    def __len__(self) -> int:
+        return len(self._docs)
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "backend": "memory",
+            "documents": len(self._docs),
+            "postings": sum(len(f) for f in self._feats.values()),
+            "distinct_features": len(self._postings),
+            "params": self.params.to_dict(),
+        }

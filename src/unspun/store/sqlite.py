@@ -1,0 +1,237 @@
+"""The default index: one SQLite file, no server.
+
+Schema (version 1)::
+
+    meta(key PRIMARY KEY, value)          schema_version, fingerprint params, created_by
+    docs(num INTEGER PRIMARY KEY AUTOINCREMENT, id UNIQUE, text, meta JSON)
+    postings(h, doc, PRIMARY KEY (h, doc)) WITHOUT ROWID
+
+``postings`` is one B-tree keyed by feature hash, so a look-up is one index seek per
+query feature; document numbers are never reused, so a stale posting can only point to
+nothing. Each ``add`` batch is one transaction (an interrupted build leaves the index as
+it was before the batch); WAL mode lets readers go on while a writer writes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from ..errors import IndexMismatchError, StoreError
+from ..fingerprint import DEFAULT_PARAMS, FingerprintParams, features
+from ..models import Document
+from .base import SCHEMA_VERSION, BaseIndex
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS docs (
+    num INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    text TEXT NOT NULL,
+    meta TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS postings (
+    h INTEGER NOT NULL,
+    doc INTEGER NOT NULL,
+    PRIMARY KEY (h, doc)
+) WITHOUT ROWID;
+"""
+
+_META_FIELDS = ("title", "url", "site", "published", "origin")
+
+
+def _doc_meta(doc: Document) -> str:
+    m: dict[str, Any] = {k: getattr(doc, k) for k in _META_FIELDS if getattr(doc, k)}
+    if doc.meta:
+        m["meta"] = doc.meta
+    return json.dumps(m, ensure_ascii=False, default=str)
+
+
+def _row_doc(doc_id: str, text: str, meta: str) -> Document:
+    m = json.loads(meta)
+    return Document(id=doc_id, text=text, meta=m.pop("meta", {}), **m)
+
+
+class SQLiteIndex(BaseIndex):
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        create: bool = True,
+        params: FingerprintParams | None = None,
+        readonly: bool = False,
+    ) -> None:
+        self.path = Path(path)
+        if not self.path.exists():
+            if not create:
+                raise StoreError(f"{self.path}: no index here (build one with `unspun index add`)")
+            if not self.path.parent.exists():
+                raise StoreError(f"{self.path}: folder {self.path.parent} does not exist")
+        elif self.path.is_dir():
+            raise StoreError(f"{self.path}: is a folder, not an index file")
+        try:
+            if readonly:
+                uri = f"file:{self.path.resolve()}?mode=ro"
+                self.conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            else:
+                self.conn = sqlite3.connect(self.path, check_same_thread=False)
+            self.conn.execute("PRAGMA busy_timeout = 5000")
+            existing = self._read_meta()
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"{self.path}: not an unspun index ({e})") from None
+        if existing is None:
+            if readonly:
+                raise StoreError(f"{self.path}: not an unspun index (no metadata)")
+            self.params = params or DEFAULT_PARAMS
+            self._create()
+        else:
+            self.params = self._check_meta(existing, params)
+        if not readonly:
+            self.conn.execute("PRAGMA journal_mode = WAL")
+            self.conn.execute("PRAGMA synchronous = NORMAL")
+
+    # -- set-up -------------------------------------------------------------------------
+    def _read_meta(self) -> dict[str, str] | None:
+        tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master")}
+        if not tables:
+            return None
+        if "meta" not in tables:
+            raise StoreError(f"{self.path}: an SQLite file, but not an unspun index")
+        return dict(self.conn.execute("SELECT key, value FROM meta"))
+
+    def _create(self) -> None:
+        with self.conn:
+            self.conn.executescript(_SCHEMA)
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                [
+                    ("schema_version", str(SCHEMA_VERSION)),
+                    ("params", json.dumps(self.params.to_dict(), sort_keys=True)),
+                    ("created_by", f"unspun {__version__}"),
+                ],
+            )
+
+    def _check_meta(self, meta: dict[str, str], wanted: FingerprintParams | None) -> FingerprintParams:
+        who = meta.get("created_by", "an unknown version")
+        if meta.get("schema_version") != str(SCHEMA_VERSION):
+            raise IndexMismatchError(
+                f"{self.path}: index schema {meta.get('schema_version')} (built by {who}); "
+                f"this unspun {__version__} reads schema {SCHEMA_VERSION}: rebuild the index"
+            )
+        try:
+            stored = FingerprintParams.from_dict(json.loads(meta["params"]))
+        except (KeyError, TypeError, ValueError):
+            raise IndexMismatchError(f"{self.path}: index has unreadable fingerprint settings") from None
+        if (stored.scheme, stored.version) != (DEFAULT_PARAMS.scheme, DEFAULT_PARAMS.version):
+            raise IndexMismatchError(
+                f"{self.path}: built with fingerprint {stored.scheme} v{stored.version} by {who}; "
+                f"this unspun uses {DEFAULT_PARAMS.scheme} v{DEFAULT_PARAMS.version}: rebuild the index"
+            )
+        if wanted is not None and wanted != stored:
+            raise IndexMismatchError(
+                f"{self.path}: built with fingerprint settings {stored.to_dict()}, "
+                f"asked for {wanted.to_dict()}"
+            )
+        return stored
+
+    # -- writing ------------------------------------------------------------------------
+    def _existing_text(self, doc_id: str) -> str | None:
+        row = self.conn.execute("SELECT text FROM docs WHERE id = ?", (doc_id,)).fetchone()
+        return row[0] if row else None
+
+    def _delete(self, doc_id: str) -> bool:
+        row = self.conn.execute("SELECT num, text FROM docs WHERE id = ?", (doc_id,)).fetchone()
+        if not row:
+            return False
+        num, text = row
+        self.conn.executemany(
+            "DELETE FROM postings WHERE h = ? AND doc = ?",
+            ((h, num) for h in features(text, self.params)),
+        )
+        self.conn.execute("DELETE FROM docs WHERE num = ?", (num,))
+        return True
+
+    def _write_batch(self, docs: list[tuple[Document, set[int], bool]]) -> None:
+        try:
+            with self.conn:  # one transaction: all of the batch or none of it
+                for doc, _, replaces in docs:
+                    if replaces:
+                        self._delete(doc.id)
+                cur = self.conn.cursor()
+                postings: list[tuple[int, int]] = []
+                for doc, feats, _ in docs:
+                    cur.execute(
+                        "INSERT INTO docs (id, text, meta) VALUES (?, ?, ?)",
+                        (doc.id, doc.text, _doc_meta(doc)),
+                    )
+                    num = cur.lastrowid
+                    postings.extend((h, num) for h in feats)
+                postings.sort()
+                cur.executemany("INSERT OR IGNORE INTO postings (h, doc) VALUES (?, ?)", postings)
+        except sqlite3.Error as e:
+            raise StoreError(f"{self.path}: write failed, batch rolled back ({e})") from None
+
+    def remove(self, ids: Iterable[str]) -> int:
+        n = 0
+        with self.conn:
+            for i in ids:
+                n += self._delete(i)
+        return n
+
+    # -- reading ------------------------------------------------------------------------
+    def get(self, doc_id: str) -> Document | None:
+        row = self.conn.execute("SELECT id, text, meta FROM docs WHERE id = ?", (doc_id,)).fetchone()
+        return _row_doc(*row) if row else None
+
+    def _count(self, hashes: Iterable[int], max_df: int) -> dict[Any, int]:
+        counts: dict[Any, int] = defaultdict(int)
+        q = "SELECT doc FROM postings WHERE h = ? LIMIT ?"
+        ex = self.conn.execute
+        lim = max_df + 1
+        for h in set(hashes):
+            rows = ex(q, (h, lim)).fetchall()
+            if len(rows) <= max_df:
+                for (d,) in rows:
+                    counts[d] += 1
+        return counts
+
+    def _resolve(self, keys: list[Any]) -> dict[Any, str]:
+        if not keys:
+            return {}
+        marks = ",".join("?" * len(keys))
+        return dict(self.conn.execute(f"SELECT num, id FROM docs WHERE num IN ({marks})", keys))
+
+    def __len__(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM docs").fetchone()[0]
+
+    def stats(self) -> dict[str, Any]:
+        c = self.conn
+        docs = len(self)
+        postings = c.execute("SELECT count(*) FROM postings").fetchone()[0]
+        text_bytes = c.execute("SELECT coalesce(sum(length(CAST(text AS BLOB))), 0) FROM docs").fetchone()[0]
+        page = c.execute("PRAGMA page_size").fetchone()[0]
+        pages = c.execute("PRAGMA page_count").fetchone()[0]
+        meta = dict(c.execute("SELECT key, value FROM meta"))
+        file_bytes = page * pages
+        return {
+            "backend": "sqlite",
+            "path": str(self.path),
+            "documents": docs,
+            "postings": postings,
+            "postings_per_document": round(postings / docs, 1) if docs else 0.0,
+            "text_bytes": text_bytes,
+            "file_bytes": file_bytes,
+            "index_bytes_per_document": round((file_bytes - text_bytes) / docs, 1) if docs else 0.0,
+            "params": self.params.to_dict(),
+            "created_by": meta.get("created_by"),
+            "schema_version": meta.get("schema_version"),
+        }
+
+    def close(self) -> None:
+        self.conn.close()

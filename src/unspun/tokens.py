@@ -1,0 +1,184 @@
+"""Words, numbers, sentences and quotations of a text, with character offsets.
+
+``tokenize(text)`` returns a :class:`Tokens` object whose parallel lists describe each
+token: its ``[start, end)`` span in the original text, its folded form (see
+:mod:`unspun.normalize`), whether it is a number, whether it starts with a capital
+letter, the sentence it belongs to and whether it lies inside quotation marks.
+Sentence and quotation spans are offsets into the same text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import snowballstemmer
+
+from .normalize import INVISIBLE, fold_number, fold_token
+
+_INV = re.escape(INVISIBLE)
+TOKEN_RE = re.compile(
+    r"(?P<acr>(?:[A-Za-z]\.){2,})"  # U.S.  U.K.  a.m.
+    rf"|(?P<num>\d+(?:[.,]\d+)*)"  # 1,550  3.5  2014
+    rf"|(?P<word>[^\W\d_][\w{_INV}]*(?:['’´][\w{_INV}]+)*)"  # words, Russia's, don't
+)
+_ABBREV = frozenset(
+    """mr mrs ms dr prof sen rep gov gen lt col capt sgt st jr sr inc corp ltd co no vs
+    jan feb mar apr jun jul aug sep sept oct nov dec mt ft pres est dept univ""".split()
+)
+# end of sentence: . ! ? (plus closing quotes/brackets) followed by space and an opener
+_SENT_END = re.compile(
+    r"[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]*[A-Z0-9])"
+    r"|[.!?]+(?=[\"'“‘][A-Z])"  # "community.'We urge" (missing space after the stop)
+)
+_PARA = re.compile(r"\n[ \t]*\n\s*")
+_OPEN_DOUBLE = "“„«"
+_CLOSE_DOUBLE = "”»"
+_OPEN_SINGLE = "‘‚‹"
+_CLOSE_SINGLE = "’›"
+
+_stemmer = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Snowball (Porter 2) stem of a folded word."""
+    return _stemmer.stemWord(word)
+
+
+@dataclass
+class Tokens:
+    """Tokens of one text, as parallel lists (cheap to build and to index)."""
+
+    text: str
+    starts: list[int] = field(default_factory=list)
+    ends: list[int] = field(default_factory=list)
+    norm: list[str] = field(default_factory=list)
+    is_num: list[bool] = field(default_factory=list)
+    is_cap: list[bool] = field(default_factory=list)
+    sent: list[int] = field(default_factory=list)
+    in_quote: list[bool] = field(default_factory=list)
+    sentences: list[tuple[int, int]] = field(default_factory=list)
+    quotes: list[tuple[int, int]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.norm)
+
+    def span(self, i: int, j: int) -> tuple[int, int]:
+        """Character span covering tokens ``i .. j-1``."""
+        return (self.starts[i], self.ends[j - 1])
+
+    def base(self, i: int) -> str:
+        """Folded token without a possessive ``'s``."""
+        w = self.norm[i]
+        return w[:-2] if w.endswith("'s") and len(w) > 3 else w
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Sentence spans: split at sentence-final punctuation and at blank lines.
+
+    Abbreviations (``Mr.``, ``Jan.``), initials (``J.``) and acronyms (``U.S.``) do not
+    end a sentence. Single line breaks do not end one either (wire copy wraps lines).
+    """
+    cuts: set[int] = {0, len(text)}
+    for m in _PARA.finditer(text):
+        cuts.add(m.start())
+        cuts.add(m.end())
+    for m in _SENT_END.finditer(text):
+        dot = m.start()
+        if text[dot] == ".":
+            k = dot
+            while k > 0 and (text[k - 1].isalpha()):
+                k -= 1
+            word = text[k:dot]
+            if word.lower() in _ABBREV or (len(word) == 1 and word.isupper()):
+                continue
+            if k > 1 and text[k - 1] == "." and len(word) == 1:  # U.S.
+                continue
+        cuts.add(m.end())
+    bounds = sorted(cuts)
+    out = []
+    for a, b in zip(bounds, bounds[1:], strict=False):
+        s, e = a, b
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            out.append((s, e))
+    return out
+
+
+def quote_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of quotations (the text between the marks), per paragraph.
+
+    Handles curly quotes, straight double quotes (paired in order) and single quotes used
+    as quotation marks; apostrophes inside words (``China's``, ``don't``) are not quotes.
+    An unclosed quotation is ignored.
+    """
+    spans: list[tuple[int, int]] = []
+    n = len(text)
+    para_starts = [0] + [m.end() for m in _PARA.finditer(text)]
+    para_ends = [m.start() for m in _PARA.finditer(text)] + [n]
+    for ps, pe in zip(para_starts, para_ends, strict=False):
+        open_d: int | None = None
+        open_s: int | None = None
+        for i in range(ps, pe):
+            c = text[i]
+            prev = text[i - 1] if i > ps else " "
+            nxt = text[i + 1] if i + 1 < pe else " "
+            if c in _OPEN_DOUBLE or (c == '"' and open_d is None):
+                if open_d is None:
+                    open_d = i + 1
+            elif c in _CLOSE_DOUBLE or c == '"':
+                if open_d is not None:
+                    spans.append((open_d, i))
+                    open_d = None
+            elif c in _OPEN_SINGLE or c == "'" or c in _CLOSE_SINGLE:
+                between_letters = prev.isalnum() and nxt.isalnum()
+                if between_letters:
+                    continue
+                if open_s is None:
+                    opener = c in _OPEN_SINGLE or (
+                        c == "'" and not prev.isalnum() and (nxt.isalnum() or nxt in "\"“")
+                    )
+                    if opener:
+                        open_s = i + 1
+                elif c != "‘" and (not nxt.isalnum()):
+                    spans.append((open_s, i))
+                    open_s = None
+    return sorted(spans)
+
+
+def tokenize(text: str) -> Tokens:
+    """Tokenize ``text`` keeping exact character offsets."""
+    toks = Tokens(text=text)
+    sents = sentence_spans(text)
+    quotes = quote_spans(text)
+    toks.sentences = sents
+    toks.quotes = quotes
+    si = 0
+    qi = 0
+    nsent = len(sents)
+    nq = len(quotes)
+    for m in TOKEN_RE.finditer(text):
+        s, e = m.span()
+        kind = m.lastgroup
+        raw = m.group()
+        if kind == "num":
+            toks.norm.append(fold_number(raw))
+            toks.is_num.append(True)
+        else:
+            toks.norm.append(fold_token(raw))
+            toks.is_num.append(False)
+        toks.is_cap.append(raw[0].isupper())
+        toks.starts.append(s)
+        toks.ends.append(e)
+        while si + 1 < nsent and sents[si][1] <= s:
+            si += 1
+        toks.sent.append(si)
+        while qi < nq and quotes[qi][1] <= s:
+            qi += 1
+        toks.in_quote.append(qi < nq and quotes[qi][0] <= s)
+    return toks
