@@ -14,8 +14,8 @@ same input files -> byte-identical output (gzip mtime is fixed to 0).
 
 Output format (UTF-8 text, gzip-compressed), laid out so that the run-time loader can
 build its dictionaries with C-level ``str.split`` / ``dict(zip(...))`` calls. Lines
-starting with ``#`` (only at the top of the file) are comments. Sections are introduced by a line
-``@name``; every other line is tab-separated; all sections are sorted:
+starting with ``#`` (only at the top of the file) are comments. Sections are introduced
+by a line ``@name``; every other line is tab-separated; all sections are sorted:
 
 ``@meta``
     ``key<TAB>value`` (``max_phrase_words``).
@@ -299,8 +299,7 @@ def main(argv: list[str] | None = None) -> int:
     lines = [
         "# unspun lexicon: synonym groups, canonical classes, irregular inflections",
         f"# source: Princeton {wordnet_version()}, {wn}; licence: see WORDNET_LICENSE",
-        "# build: python scripts/build_lexicon.py"
-        f" --wordnet-dir {wn} --max-class {args.max_class}",
+        f"# build: python scripts/build_lexicon.py --wordnet-dir {wn} --max-class {args.max_class}",
         "@meta",
         f"max_phrase_words\t{max_words}",
         "@groups",
@@ -314,9 +313,10 @@ def main(argv: list[str] | None = None) -> int:
     ]
     payload = ("\n".join(lines) + "\n").encode("utf-8")
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    with open(args.out, "wb") as raw, gzip.GzipFile(
-        filename="", mode="wb", fileobj=raw, compresslevel=9, mtime=0
-    ) as gz:
+    with (
+        open(args.out, "wb") as raw,
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=9, mtime=0) as gz,
+    ):
         gz.write(payload)
     n_terms = len(term_gids)
     print(

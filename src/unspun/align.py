@@ -231,8 +231,9 @@ def _unit(
             continue
         if any(_inside(m, i1, i2, j1, j2) for m in al.moved):
             continue
-        if tag == "equal":  # a stray match dropped by the edge clean-up
-            tag = "replace"
+        # difflib speaks of turning the article into the source: its "delete" is
+        # text only in the article (an insertion by the copier), and vice versa
+        tag = {"equal": "replace", "delete": "insert", "insert": "delete"}.get(tag, tag)
         edits.append(classify_run(a.toks, range(i1a, i2a), d.toks, range(j1d, j2d), tag))
     edits.sort(key=lambda e: (e.article_span, e.source_span))
     return Unit(
@@ -302,7 +303,11 @@ def align_units(a: _Prepared, d: _Prepared, st: AlignSettings | None = None) -> 
 
 
 def group_passages(units: list[Unit], st: AlignSettings | None = None) -> list[list[Unit]]:
-    """Consecutive article sentences whose sources lie close together form one passage."""
+    """Consecutive article sentences whose sources follow in order, close together, form one passage.
+
+    A sentence taken from earlier in the source starts a new passage, so every passage maps
+    one stretch of the article onto one stretch of the source, in order.
+    """
     st = st or AlignSettings()
     groups: list[list[Unit]] = []
     for u in units:
@@ -310,7 +315,7 @@ def group_passages(units: list[Unit], st: AlignSettings | None = None) -> list[l
             prev = groups[-1][-1]
             if (
                 u.a_sent == prev.a_sent + 1
-                and prev.d_first - st.max_source_gap <= u.d_first <= prev.d_last + st.max_source_gap
+                and prev.d_last <= u.d_first <= prev.d_last + st.max_source_gap
             ):
                 groups[-1].append(u)
                 continue

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+import unspun
+from unspun.errors import IndexMismatchError, StoreError
+from unspun.fingerprint import FingerprintParams
+from unspun.models import Document, IngestFailure
+
+
+def _docs(reference_docs, n=10):
+    return reference_docs[:n]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "memory"])
+def test_add_replace_remove_stats(tmp_path, reference_docs, backend):
+    idx = unspun.open_index(tmp_path / "i.db", create=True) if backend == "sqlite" else unspun.memory_index()
+    docs = _docs(reference_docs)
+    r = idx.add(docs + [IngestFailure("bad.jsonl:3", "invalid JSON")])
+    assert (r.added, r.replaced, r.unchanged, r.failed) == (10, 0, 0, 1)
+    assert len(idx) == 10
+    r = idx.add(docs[:2])
+    assert (r.added, r.replaced, r.unchanged) == (0, 0, 2)
+    changed = Document(id=docs[0].id, text=docs[0].text + " An added closing sentence.", title="new")
+    r = idx.add([changed])
+    assert (r.added, r.replaced) == (0, 1)
+    assert idx.get(docs[0].id).text.endswith("closing sentence.")
+    assert idx.get(docs[0].id).title == "new"
+    assert idx.remove([docs[1].id, "no-such-id"]) == 1
+    assert idx.get(docs[1].id) is None
+    assert len(idx) == 9
+    st = idx.stats()
+    assert st["documents"] == 9
+    # a removed document is never retrieved
+    hits = unspun.retrieve(docs[1], idx, k=5)
+    assert docs[1].id not in [c.doc_id for c in hits]
+    hits = unspun.retrieve(docs[2], idx, k=5)
+    assert hits[0].doc_id == docs[2].id
+
+
+def test_sqlite_metadata_round_trip(tmp_path):
+    idx = unspun.open_index(tmp_path / "i.db", create=True)
+    d = Document(id="x", text="Some text about the harbour bridge opening on Monday.", title="T",
+                 url="https://example.gov/x", site="example.gov", published="2020-10-22",
+                 meta={"topic": "bridges"})
+    idx.add([d])
+    idx.close()
+    again = unspun.open_index(tmp_path / "i.db")
+    got = again.get("x")
+    assert (got.title, got.url, got.site, got.published, got.meta) == ("T", d.url, "example.gov", "2020-10-22", {"topic": "bridges"})
+
+
+def test_interrupted_batch_leaves_index_as_before(tmp_path, reference_docs):
+    path = tmp_path / "i.db"
+    idx = unspun.open_index(path, create=True)
+    idx.add(reference_docs[:5])
+
+    def records():
+        yield from reference_docs[5:8]
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        idx.add(records(), batch_size=100)
+    idx.close()
+    idx = unspun.open_index(path)
+    assert len(idx) == 5
+    n_post = idx.conn.execute("SELECT count(*) FROM postings").fetchone()[0]
+    assert n_post == idx.stats()["postings"]
+    assert sorted(idx.conn.execute("SELECT DISTINCT doc FROM postings")) == sorted(idx.conn.execute("SELECT num FROM docs"))
+
+
+def test_missing_and_foreign_files_are_refused(tmp_path):
+    with pytest.raises(StoreError, match="no index here"):
+        unspun.open_index(tmp_path / "missing.db")
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not sqlite at all" * 100)
+    with pytest.raises(StoreError, match="not an unspun index"):
+        unspun.open_index(junk)
+    other = tmp_path / "other.db"
+    c = sqlite3.connect(other)
+    c.execute("CREATE TABLE t (x)")
+    c.commit()
+    c.close()
+    with pytest.raises(StoreError, match="not an unspun index"):
+        unspun.open_index(other)
+
+
+def test_mismatched_fingerprint_settings_are_refused(tmp_path):
+    path = tmp_path / "i.db"
+    unspun.open_index(path, create=True).close()
+    with pytest.raises(IndexMismatchError, match="fingerprint settings"):
+        unspun.open_index(path, params=FingerprintParams(window=3))
+    c = sqlite3.connect(path)
+    p = json.loads(c.execute("SELECT value FROM meta WHERE key='params'").fetchone()[0])
+    p["version"] = 99
+    c.execute("UPDATE meta SET value=? WHERE key='params'", (json.dumps(p),))
+    c.commit()
+    c.close()
+    with pytest.raises(IndexMismatchError, match="rebuild the index"):
+        unspun.open_index(path)

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from unspun.normalize import fold_number, fold_token
+from unspun.tokens import quote_spans, sentence_spans, tokenize
+
+
+def test_fold_token_homoglyphs_zero_width_quotes():
+    assert fold_token("Russia") == "russia"
+    assert fold_token("Ruѕѕiа") == "russia"  # Cyrillic dze and a mixed into a Latin word
+    assert fold_token("Rus\u200bsia") == "russia"
+    assert fold_token("China’s") == "china's"
+    assert fold_token("Россия") == "россия"  # a real Cyrillic word is left alone
+
+
+def test_fold_number_thousands():
+    assert fold_number("1,550") == "1550"
+    assert fold_number("1550") == "1550"
+    assert fold_number("3.5") == "3.5"
+
+
+def test_tokens_keep_offsets_into_original_text():
+    text = "The U.S. limits each side to 1,550 war\u200bheads, “Putin’s” aides said."
+    t = tokenize(text)
+    for i in range(len(t)):
+        assert text[t.starts[i] : t.ends[i]].replace("\u200b", "").casefold().replace("’", "'") == t.norm[i] or t.is_num[i]
+    assert "u.s." in t.norm
+    assert "1550" in t.norm
+    assert "warheads" in t.norm
+    assert "putin's" in t.norm
+
+
+def test_sentences_ignore_abbreviations_and_line_wraps():
+    text = "Sen. Ben Cardin (D-Md.) spoke on Jan. 5 in\nWashington. The U.S. Senate voted. It passed!\n\nNew paragraph"
+    spans = [text[a:b] for a, b in sentence_spans(text)]
+    assert spans == [
+        "Sen. Ben Cardin (D-Md.) spoke on Jan. 5 in\nWashington.",
+        "The U.S. Senate voted.",
+        "It passed!",
+        "New paragraph",
+    ]
+
+
+def test_sentence_split_without_space_after_stop():
+    text = "It was reprehensible to the worldwide community.'We urge you to act now,' they wrote."
+    assert len(sentence_spans(text)) == 2
+
+
+def test_quote_spans_curly_straight_single_and_apostrophes():
+    text = (
+        "He said “time will show” and \"we won't exclude it\". "
+        "'Without any doubt, China's army is stronger, ' he said. Don't quote this."
+    )
+    qs = [text[a:b] for a, b in quote_spans(text)]
+    assert qs == ["time will show", "we won't exclude it", "Without any doubt, China's army is stronger, "]
+    t = tokenize(text)
+    inq = {t.norm[i] for i in range(len(t)) if t.in_quote[i]}
+    assert "exclude" in inq and "army" in inq
+    assert "don't" not in inq and "said" not in inq
+
+
+def test_unclosed_quote_is_ignored():
+    assert quote_spans("He said 'we urge you to act and then walked away.") == []
