@@ -87,7 +87,9 @@ class Unit:
     matched: int
     matched_content: int
     matched_outside_quotes: int
+    evidence: int
     a_len: int
+    containment: float  # matched / tokens of the shorter side (whole sentence and source run)
     edits: list[Edit]
 
 
@@ -132,6 +134,12 @@ class _Alignment:
     matched: int = 0
     matched_content: int = 0
     matched_outside_quotes: int = 0
+    evidence: int = 0  # matched tokens outside quotations in runs of EVIDENCE_RUN or more
+
+
+#: consecutive matched tokens (outside quotations) that count as evidence of copying:
+#: independent reports of one event share names and short phrases, rarely long runs
+EVIDENCE_RUN = 4
 
 
 def _clean_edges(blocks: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
@@ -187,13 +195,22 @@ def align_unit(a: _Prepared, ai: range, d: _Prepared, di: range) -> _Alignment:
     blocks = _clean_edges([(i1, j1, i2 - i1) for tag, i1, i2, j1, _ in ops if tag == "equal"])
     moved = _moved_blocks(a_keys, d_keys, blocks) if blocks else []
     al = _Alignment(ops, blocks, moved)
+    a_q = a.toks.in_quote
     for i, _, n in blocks + moved:
         al.matched += n
-        for t in range(ai.start + i, ai.start + i + n):
-            if a.content[t]:
-                al.matched_content += 1
-                if not a.toks.in_quote[t]:
+        run = 0  # consecutive matched tokens outside the article's quotations
+        for k in range(n + 1):
+            t = ai.start + i + k
+            if k < n and not a_q[t]:
+                run += 1
+                if a.content[t]:
                     al.matched_outside_quotes += 1
+            else:
+                if run >= EVIDENCE_RUN:
+                    al.evidence += run
+                run = 0
+            if k < n and a.content[t]:
+                al.matched_content += 1
     return al
 
 
@@ -245,7 +262,9 @@ def _unit(
         matched=al.matched,
         matched_content=al.matched_content,
         matched_outside_quotes=al.matched_outside_quotes,
+        evidence=al.evidence,
         a_len=ta1 - ta0,
+        containment=al.matched / max(1, min(a1 - a0, d1 - d0)),
         edits=edits,
     )
 

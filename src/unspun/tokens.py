@@ -115,7 +115,8 @@ def quote_spans(text: str) -> list[tuple[int, int]]:
 
     Handles curly quotes, straight double quotes (paired in order) and single quotes used
     as quotation marks; apostrophes inside words (``China's``, ``don't``) are not quotes.
-    An unclosed quotation is ignored.
+    A double quotation left open at the end of a paragraph runs to its end (news style
+    for a quotation continued in the next paragraph); an unclosed single quote is ignored.
     """
     spans: list[tuple[int, int]] = []
     n = len(text)
@@ -148,6 +149,8 @@ def quote_spans(text: str) -> list[tuple[int, int]]:
                 elif c != "‘" and (not nxt.isalnum()):
                     spans.append((open_s, i))
                     open_s = None
+        if open_d is not None:  # news style: a quotation running on opens each paragraph
+            spans.append((open_d, pe))
     return sorted(spans)
 
 
