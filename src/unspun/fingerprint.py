@@ -23,19 +23,24 @@ other ones (:class:`unspun.errors.IndexMismatchError`).
 
 from __future__ import annotations
 
+import itertools
 import re
+import string
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 
+import numpy as np
 import xxhash
+from numpy.lib.stride_tricks import sliding_window_view
 
 from .lexicon import default_lexicon
 from .normalize import _APOSTROPHES, _DASHES, _HOMOGLYPHS, _INVISIBLE_TABLE
 
 _FOLD_TABLE = {**_INVISIBLE_TABLE, **_APOSTROPHES, **_DASHES}
-_FAST_TOKEN = re.compile(r"(?:[a-z]\.){2,}|\d+(?:[.,]\d+)*|[^\W\d_][\w]*(?:'\w+)*")
+_PUNCT_TABLE = {ord(c): " " for c in string.punctuation.replace("'", "") + "“”‘’«»„‚–—―…·•¿¡§¶"}
+_LOOSE_APOSTROPHE = re.compile(r"(?<!\w)'|'(?!\w)")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 
 
@@ -77,36 +82,59 @@ def classify_word(word: str) -> tuple[int, str]:
 
 
 def fast_words(text: str) -> list[str]:
-    """Folded words of a text, for fingerprinting only (no offsets kept)."""
+    """Folded words of a text, for fingerprinting only (no offsets kept).
+
+    Punctuation becomes a space and the rest is split on whitespace: several times
+    faster than a tokenizing regular expression, and the same function serves both the
+    index and the query, which is all fingerprints need.
+    """
     t = unicodedata.normalize("NFKC", text).translate(_FOLD_TABLE)
     if not t.isascii():
         t = t.translate(_HOMOGLYPHS)
-    t = _THOUSANDS.sub("", t.casefold())
-    return _FAST_TOKEN.findall(t)
+    t = _THOUSANDS.sub("", t.casefold()).translate(_PUNCT_TABLE)
+    if "'" in t:
+        t = _LOOSE_APOSTROPHE.sub(" ", t)
+    return t.split()
 
 
-def _hashes(seed: int, seq: list[str], n: int) -> list[int]:
-    """Signed 32-bit hashes of the n-grams of ``seq`` (4 bytes each in SQLite)."""
-    out = []
-    digest = xxhash.xxh32_intdigest
-    for i in range(len(seq) - n + 1):
-        h = digest("\x1f".join(seq[i : i + n]).encode(), seed)
-        out.append(h - 4294967296 if h >= 2147483648 else h)
-    return out
+_M1 = np.uint64(0x9E3779B97F4A7C15)
+_M2 = np.uint64(0xBF58476D1CE4E5B9)
+_M3 = np.uint64(0x94D049BB133111EB)
+_MULS = [np.uint64(m) for m in (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9,
+                                 0xD6E8FEB86659FD93, 0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53)]
 
 
-def _winnow(hashes: list[int], w: int) -> set[int]:
-    n = len(hashes)
-    if n <= w:
-        return {min(hashes)} if hashes else set()
-    out: set[int] = set()
-    for i in range(n - w + 1):
-        out.add(min(hashes[i : i + w]))
-    return out
+@lru_cache(maxsize=500_000)
+def word_info(word: str) -> tuple[int, int]:
+    """(kind, 64-bit hash of the word's key) of a folded word."""
+    kind, key = classify_word(word)
+    return kind, xxhash.xxh64_intdigest(key.encode())
+
+
+def gram_hashes(ids: np.ndarray, n: int, seed: int) -> np.ndarray:
+    """Signed 32-bit hashes of the n-grams of a sequence of 64-bit word hashes."""
+    m = len(ids) - n + 1
+    if m <= 0:
+        return np.empty(0, dtype=np.int32)
+    with np.errstate(over="ignore"):
+        h = np.full(m, np.uint64(seed) * _M1, dtype=np.uint64)
+        for k in range(n):
+            h ^= ids[k : k + m] * _MULS[k % len(_MULS)]
+            h = (h ^ (h >> np.uint64(31))) * _M2
+        h = (h ^ (h >> np.uint64(29))) * _M3
+        h ^= h >> np.uint64(32)
+    return (h & np.uint64(0xFFFFFFFF)).astype(np.uint32).view(np.int32)
+
+
+def winnow(hashes: np.ndarray, w: int) -> np.ndarray:
+    """The minimum of every window of ``w`` consecutive hashes (Schleimer et al. 2003)."""
+    if len(hashes) <= w:
+        return hashes[:1] if len(hashes) == 0 else hashes[[int(np.argmin(hashes))]]
+    return sliding_window_view(hashes, w).min(axis=1)
 
 
 def streams(words: Iterable[str]) -> tuple[list[str], list[str]]:
-    """Split folded words into the skeleton stream and the class stream."""
+    """Split folded words into the skeleton stream and the class stream (for inspection)."""
     skel: list[str] = []
     cls: list[str] = []
     for w in words:
@@ -118,10 +146,45 @@ def streams(words: Iterable[str]) -> tuple[list[str], list[str]]:
     return skel, cls
 
 
+def _stream_features(
+    seqs: list[list[int]], n: int, w: int, seed: int
+) -> list[np.ndarray]:
+    """Winnowed n-gram hashes of many word-hash sequences at once (one numpy pass)."""
+    lens = np.fromiter((len(x) for x in seqs), dtype=np.int64, count=len(seqs))
+    flat = np.fromiter(itertools.chain.from_iterable(seqs), dtype=np.uint64, count=int(lens.sum()))
+    grams = gram_hashes(flat, n, seed)
+    starts = np.concatenate(([0], np.cumsum(lens)[:-1]))
+    n_grams = np.maximum(lens - n + 1, 0)  # grams of each document
+    out: list[np.ndarray] = []
+    if len(grams) >= w:
+        mins = sliding_window_view(grams, w).min(axis=1)
+    else:
+        mins = grams[:0]
+    for s0, g in zip(starts.tolist(), n_grams.tolist(), strict=True):
+        if g == 0:
+            out.append(grams[:0])
+        elif g <= w:  # shorter than one window: its smallest gram
+            out.append(grams[s0 : s0 + g].min(keepdims=True))
+        else:
+            out.append(mins[s0 : s0 + g - w + 1])
+    return out
+
+
+def features_many(texts: Iterable[str], params: FingerprintParams = DEFAULT_PARAMS) -> list[set[int]]:
+    """:func:`features` of many texts, vectorised over the batch (used when indexing)."""
+    skels: list[list[int]] = []
+    clss: list[list[int]] = []
+    for text in texts:
+        info = list(map(word_info, fast_words(text)))
+        skels.append([h for k, h in info if k != _MUTABLE])
+        clss.append([h for k, h in info if k != _STOP])
+    if not skels:
+        return []
+    f1 = _stream_features(skels, params.skeleton_n, params.window, 1)
+    f2 = _stream_features(clss, params.class_n, params.window, 2)
+    return [set(a.tolist()) | set(b.tolist()) for a, b in zip(f1, f2, strict=True)]
+
+
 def features(text: str, params: FingerprintParams = DEFAULT_PARAMS) -> set[int]:
     """The winnowed feature hashes of ``text`` (32-bit signed integers)."""
-    skel, cls = streams(fast_words(text))
-    n1, n2 = params.skeleton_n, params.class_n
-    h1 = _hashes(1, skel, n1)
-    h2 = _hashes(2, cls, n2)
-    return _winnow(h1, params.window) | _winnow(h2, params.window)
+    return features_many([text], params)[0]

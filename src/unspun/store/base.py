@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..fingerprint import DEFAULT_PARAMS, FingerprintParams, features
+from ..fingerprint import DEFAULT_PARAMS, FingerprintParams, features_many
 from ..models import Document, IngestFailure
 
 SCHEMA_VERSION = 1
@@ -114,8 +114,7 @@ class BaseIndex:
         """
         result = AddResult()
         for batch in _batches(records, batch_size):
-            rows: list[tuple[Document, set[int], bool]] = []
-            seen: dict[str, int] = {}
+            todo: dict[str, tuple[Document, bool]] = {}
             for rec in batch:
                 if isinstance(rec, IngestFailure):
                     result.failures.append(rec)
@@ -123,22 +122,23 @@ class BaseIndex:
                 if not rec.text.strip():
                     result.failures.append(IngestFailure(rec.origin or rec.id, "empty text"))
                     continue
-                if rec.id in seen:  # same id twice in one batch: the later one wins
-                    rows[seen[rec.id]] = (rec, features(rec.text, self.params), rows[seen[rec.id]][2])
+                if rec.id in todo:  # same id twice in one batch: the later one wins
+                    todo[rec.id] = (rec, todo[rec.id][1])
                     result.replaced += 1
                     continue
                 old = self._existing_text(rec.id)
                 if old is not None and old == rec.text:
                     result.unchanged += 1
                     continue
-                seen[rec.id] = len(rows)
-                rows.append((rec, features(rec.text, self.params), old is not None))
+                todo[rec.id] = (rec, old is not None)
                 if old is None:
                     result.added += 1
                 else:
                     result.replaced += 1
-            if rows:
-                self._write_batch(rows)
+            if todo:
+                docs = list(todo.values())
+                feats = features_many([d.text for d, _ in docs], self.params)
+                self._write_batch([(d, f, rep) for (d, rep), f in zip(docs, feats, strict=True)])
             if progress:
                 progress(len(batch))
         return result

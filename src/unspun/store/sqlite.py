@@ -14,6 +14,7 @@ it was before the batch); WAL mode lets readers go on while a writer writes.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sqlite3
@@ -170,8 +171,7 @@ class SQLiteIndex(BaseIndex):
                         "INSERT INTO docs (id, text, meta) VALUES (?, ?, ?)",
                         (doc.id, doc.text, _doc_meta(doc)),
                     )
-                    num = cur.lastrowid
-                    postings.extend((h, num) for h in feats)
+                    postings.extend(zip(feats, itertools.repeat(cur.lastrowid)))
                 postings.sort()
                 cur.executemany("INSERT OR IGNORE INTO postings (h, doc) VALUES (?, ?)", postings)
         except sqlite3.Error as e:
