@@ -58,13 +58,9 @@ class MinHashLSHBaseline:
         self.sigs: dict[str, Any] = {}
         self.shingle_seconds = 0.0
         self.insert_seconds = 0.0
-        # MinHash permutations are expensive to create: build them once, copy per text
-        self._proto = MinHash(num_perm=num_perm, seed=seed)
 
     def signature(self, text: str) -> Any:
-        m = self._MinHash(
-            num_perm=self.num_perm, seed=self.seed, permutations=self._proto.permutations
-        )
+        m = self._MinHash(num_perm=self.num_perm, seed=self.seed)
         sh = word_ngrams(text, self.n)
         if sh:
             m.update_batch([s.encode("utf-8") for s in sh])

@@ -272,6 +272,37 @@ def _quote_regions(sent: list[Piece]) -> list[tuple[int, int]]:
     return out
 
 
+# (suffix, replacement, class): lemma = word[:-len(suffix)] + replacement; first match wins
+_SUFFIX_RULES = (
+    ("ies", "y", "s"),
+    ("s", "", "s"),
+    ("es", "", "s"),
+    ("ied", "y", "ed"),
+    ("d", "", "ed"),
+    ("ed", "", "ed"),
+    ("ing", "e", "ing"),
+    ("ing", "", "ing"),
+)
+_VOWELS = frozenset("aeiou")
+
+
+def _inflect(word: str, cls: str) -> str:
+    """Regular English inflection (a spinner's, not a grammarian's)."""
+    w = word.lower() if word.isupper() else word
+    cons_y = len(w) > 1 and w.endswith("y") and w[-2] not in _VOWELS
+    if cls == "s":
+        if w.endswith(("s", "x", "z", "ch", "sh")):
+            return w + "es"
+        return w[:-1] + "ies" if cons_y else w + "s"
+    if cls == "ed":
+        if w.endswith("e"):
+            return w + "d"
+        return w[:-1] + "ied" if cons_y else w + "ed"
+    if w.endswith("e") and not w.endswith("ee") and len(w) > 2:
+        return w[:-1] + "ing"
+    return w + "ing"
+
+
 def build_pools(texts: Iterable[str]) -> tuple[list[str], list[str]]:
     """(name_pool, word_pool) from corpus texts: capitalised mid-sentence words never seen
     in lower case (proper names), and common lower-case content words."""
@@ -293,7 +324,9 @@ def build_pools(texts: Iterable[str]) -> tuple[list[str], list[str]]:
             else:
                 prev_word = False
     names = sorted(
-        w for w, c in caps.items() if c >= 2 and w.lower() not in lower and w.lower() not in _CALENDAR
+        w
+        for w, c in caps.items()
+        if c >= 2 and w.lower() not in lower and w.lower() not in _CALENDAR
     )
     words = sorted(w for w, c in lower.items() if c >= 3 and len(w) >= 4)
     return names, words
@@ -336,6 +369,7 @@ class SpinStitchGenerator:
         p_paragraph_reorder: float = 0.3,
         p_sentence_reorder: float = 0.25,
         max_phrase_words: int = 3,
+        inflect: bool = True,
     ) -> None:
         self.lex = lexicon
         self.seed = seed
@@ -348,7 +382,9 @@ class SpinStitchGenerator:
         self.p_paragraph_reorder = p_paragraph_reorder
         self.p_sentence_reorder = p_sentence_reorder
         self.max_phrase_words = max_phrase_words
+        self.inflect = inflect
         self._syn_cache: dict[str, list[str]] = {}
+        self._infl_cache: dict[str, tuple[str, str, list[str]] | None] = {}
 
     @classmethod
     def from_corpus(
@@ -452,8 +488,12 @@ class SpinStitchGenerator:
         if n_invented:
             if heldout is None:
                 raise ValueError("invented sentences need a held-out document")
-            self._invent(layout, prepare(heldout) if not isinstance(heldout, Prepared) else heldout,
-                         n_invented, rng)
+            self._invent(
+                layout,
+                prepare(heldout) if not isinstance(heldout, Prepared) else heldout,
+                n_invented,
+                rng,
+            )
         return self._render(suspect_id, "stitched", spin_rate, layout, stats)
 
     def negative(self, doc: Mapping[str, Any], suspect_id: str, origin: str) -> dict[str, Any]:
@@ -500,17 +540,50 @@ class SpinStitchGenerator:
         if got is None:
             low = term.lower()
             got = sorted(
-                s for s in self.lex.synonyms(term)
+                s
+                for s in self.lex.synonyms(term)
                 if s.lower() != low and not any(c.isdigit() for c in s) and "_" not in s
             )
             self._syn_cache[term] = got
         return got
 
+    def _options(self, term: str) -> list[str]:
+        """Synonyms to choose from. For a capitalised term (a name), WordNet's expansions
+        that contain the term itself ("Howard" -> "leslie howard") are left out: a
+        spinner swaps words, it does not disambiguate people."""
+        opts = self._syns(term)
+        if term[:1].isupper():
+            own = set(term.lower().split())
+            opts = [o for o in opts if not own & set(o.lower().split())]
+        return opts
+
+    def _inflected(self, word: str) -> tuple[str, str, list[str]] | None:
+        """(lemma, suffix class, re-inflected single-word synonyms) for a regularly
+        inflected word whose lemma is in the lexicon ("shares" -> "share" -> "stakes")."""
+        low = word.lower()
+        if low in self._infl_cache:
+            return self._infl_cache[low]
+        found = None
+        if low.isalpha() and not self.lex.is_stopword(low):
+            for suffix, rep, cls in _SUFFIX_RULES:
+                if low.endswith(suffix) and len(low) - len(suffix) >= 3:
+                    lemma = low[: -len(suffix)] + rep
+                    if self.lex.is_stopword(lemma) or not self.lex.has_synonyms(lemma):
+                        continue
+                    opts = sorted(
+                        {_inflect(x, cls) for x in self._syns(lemma) if x.isalpha()} - {low}
+                    )
+                    if opts:
+                        found = (lemma, cls, opts)
+                        break
+        self._infl_cache[low] = found
+        return found
+
     def _spin(
         self, sents: dict[Any, list[Piece]], keys: list[Any], rate: float, rng: random.Random
     ) -> tuple[int, int]:
         lex = self.lex
-        cands: list[tuple[Any, int, int, str]] = []
+        cands: list[tuple[Any, int, int, list[str]]] = []
         for key in keys:
             sent = sents[key]
             i = 0
@@ -532,15 +605,24 @@ class SpinStitchGenerator:
                     ):
                         continue
                     words = [q.text for q in chunk[::2]]
-                    if all(lex.is_stopword(w) for w in words):
+                    if all(lex.is_stopword(w) for w in words) or any(
+                        c.isdigit() for w in words for c in w
+                    ):
                         continue
                     phrase = " ".join(words)
-                    if lex.has_synonyms(phrase) and self._syns(phrase):
-                        found = (i, j, phrase)
-                        break
-                if found is None and not lex.is_stopword(p.text) and lex.has_synonyms(p.text):
-                    if self._syns(p.text):
-                        found = (i, i + 1, p.text)
+                    if lex.has_synonyms(phrase):
+                        opts = self._options(phrase)
+                        if opts:
+                            found = (i, j, opts)
+                            break
+                if found is None and not lex.is_stopword(p.text):
+                    opts = self._options(p.text) if lex.has_synonyms(p.text) else []
+                    if opts:
+                        found = (i, i + 1, opts)
+                    elif self.inflect and not p.text[:1].isupper():
+                        infl = self._inflected(p.text)
+                        if infl is not None:
+                            found = (i, i + 1, infl[2])
                 if found is None:
                     i += 1
                     continue
@@ -550,10 +632,10 @@ class SpinStitchGenerator:
         chosen = sorted(rng.sample(range(len(cands)), k)) if k else []
         # apply right to left inside each sentence so earlier indices stay valid
         for idx in reversed(chosen):
-            key, i, j, phrase = cands[idx]
+            key, i, j, options = cands[idx]
             sent = sents[key]
             src = "".join(q.text for q in sent[i:j])
-            new = _recase(src, rng.choice(self._syns(phrase)))
+            new = _recase(src, rng.choice(options))
             _merge(sent, i, j, new, "synonym")
         return len(cands), k
 
@@ -674,8 +756,11 @@ class SpinStitchGenerator:
                                 deletions.append((key, i, j))
                 for k in words:
                     p = sent[k]
-                    if p.kind is None and p.text.isalpha() and len(p.text) >= 3 and not (
-                        self.lex.is_stopword(p.text)
+                    if (
+                        p.kind is None
+                        and p.text.isalpha()
+                        and len(p.text) >= 3
+                        and not (self.lex.is_stopword(p.text))
                     ):
                         swaps.append((key, k))
         if self.word_pool and swaps and (not deletions or rng.random() < 0.5):
@@ -850,7 +935,9 @@ def undo_edits(text: str, start: int, edits: Sequence[Mapping[str, Any]]) -> str
     """``text`` (an article span beginning at ``start``) with ``edits`` reverted."""
     out = text
     # right to left; at one position the replacement (non-empty span) before the insertion
-    for ed in sorted(edits, key=lambda d: (d["article_span"][0], d["article_span"][1]), reverse=True):
+    for ed in sorted(
+        edits, key=lambda d: (d["article_span"][0], d["article_span"][1]), reverse=True
+    ):
         a, b = ed["article_span"]
         out = out[: a - start] + ed["source_text"] + out[b - start :]
     return out
@@ -909,16 +996,16 @@ def verify_suspect(suspect: Mapping[str, Any], docs: Mapping[str, str]) -> None:
                 problems.append(f"passage {pi}: edit {ed} outside the passage")
                 continue
             if text[ea[0] : ea[1]] != ed["article_text"]:
-                problems.append(f"edit {ed}: article text is {text[ea[0]:ea[1]]!r}")
+                problems.append(f"edit {ed}: article text is {text[ea[0] : ea[1]]!r}")
             if src[es[0] : es[1]] != ed["source_text"]:
-                problems.append(f"edit {ed}: source text is {src[es[0]:es[1]]!r}")
+                problems.append(f"edit {ed}: source text is {src[es[0] : es[1]]!r}")
             if ed["article_text"] == ed["source_text"]:
                 problems.append(f"edit {ed}: no change")
         restored = undo_edits(text[a[0] : a[1]], a[0], by_passage[pi])
         if norm_ws(restored) != norm_ws(src[s[0] : s[1]]):
             problems.append(
                 f"passage {pi}: undone article text differs from source span\n"
-                f"  restored: {norm_ws(restored)[:300]!r}\n  source:   {norm_ws(src[s[0]:s[1]])[:300]!r}"
+                f"  restored: {norm_ws(restored)[:300]!r}\n  source:   {norm_ws(src[s[0] : s[1]])[:300]!r}"
             )
     for u in suspect["unsourced"]:
         a = u["article_span"]
@@ -957,14 +1044,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Generate spun/stitched suspect articles with exact ground truth (JSONL) "
         "from the Reuters-21578 and BBC corpora. Output holds corpus text: keep it out of git.",
     )
-    ap.add_argument("--data-dir", help="benchmark data folder (default: $UNSPUN_DATA or ../shared/data)")
+    ap.add_argument(
+        "--data-dir", help="benchmark data folder (default: $UNSPUN_DATA or ../shared/data)"
+    )
     ap.add_argument("--n", type=int, default=5, help="suspects per kind and spin rate (default 5)")
-    ap.add_argument("--rates", type=_parse_rates, default=list(SPIN_RATES),
-                    help="comma-separated spin rates (default 0.1,0.3,0.5,0.7)")
+    ap.add_argument(
+        "--rates",
+        type=_parse_rates,
+        default=list(SPIN_RATES),
+        help="comma-separated spin rates (default 0.1,0.3,0.5,0.7)",
+    )
     ap.add_argument("--kinds", default="whole,stitched", help="whole,stitched (default both)")
     ap.add_argument("--sources", type=int, default=3, help="sources per stitched suspect (2-4)")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--out", default="bench/work/suspects.jsonl", help="output JSONL ('-' = stdout)")
+    ap.add_argument(
+        "--out", default="bench/work/suspects.jsonl", help="output JSONL ('-' = stdout)"
+    )
     args = ap.parse_args(argv)
 
     from bench import corpus

@@ -14,11 +14,15 @@ candidate lists (``[(doc_id, score), ...]``), claimed source sets, and unspun re
   source characters; a detection counts for a case only if it names the same source and
   overlaps it on both sides; averages run over all cases (recall) or all detections
   (precision) of the whole run;
-* edits: recall per truth kind, precision per detected kind, by article-span overlap (an
-  empty span -- a deletion -- is widened by one character on each side); kinds correspond
-  as in :data:`MATCHES`; a truth ``quote`` edit is matched by any detected edit inside
-  quotation marks; truth ``grammar`` edits are not scored, and detected edits that only
-  overlap grammar edits are left out of precision;
+* edits: recall per truth kind, precision per detected kind, by article-span overlap;
+  kinds correspond as in :data:`MATCHES` (``insert``/``delete`` count for a synonym edit
+  they overlap: a multi-word swap such as "film" -> "moving picture" is legitimately
+  reported as a synonym plus an insertion); a truth ``quote`` edit is matched by any
+  detected edit inside quotation marks; when either span is empty (a deletion) or the
+  truth edit is a negation, spans separated by at most one character also match (where a
+  dropped "not" is attributed -- to the auxiliary or to the next word -- is a convention);
+  truth ``grammar`` edits are not scored, and detected edits that only overlap grammar
+  edits are left out of precision;
 * unsourced spans: character-level precision / recall (non-whitespace characters).
 """
 
@@ -51,7 +55,7 @@ __all__ = [
 
 # truth edit kind -> detected edit kinds that count as finding it (quote: see module doc)
 MATCHES: dict[str, frozenset[str]] = {
-    "synonym": frozenset({"synonym", "inflection", "paraphrase"}),
+    "synonym": frozenset({"synonym", "inflection", "paraphrase", "insert", "delete"}),
     "number": frozenset({"number"}),
     "name": frozenset({"name"}),
     "negation": frozenset({"negation"}),
@@ -127,6 +131,8 @@ def claim_scores(
             "recall": tp[g] / n_true[g],
             "precision": _ratio(tp[g], n_claim[g]),
             "n_sources": n_true[g],
+            "n_claims": n_claim[g],
+            "true_claims": tp[g],
         }
     return dict(out)
 
@@ -269,23 +275,28 @@ def detections_from_reports(reports: Mapping[str, Mapping[str, Any]]) -> list[An
 # ---------------------------------------------------------------------------------------
 # edits
 
-_QUOTE_RE = re.compile(r"\"[^\"]*\"|“[^”]*”|«[^»]*»")
+_QUOTE_RE = re.compile(r"\"[^\"\n]*\"|“[^”\n]*”|«[^»\n]*»")
 
 
 def quote_spans(text: str) -> list[tuple[int, int]]:
-    """Spans of text between quotation marks (straight pairs, curly, guillemets)."""
+    """Spans of quotations (straight pairs, curly, guillemets; not across a line break, so
+    an unclosed multi-paragraph quote does not pair with the next paragraph's)."""
     return [(m.start(), m.end()) for m in _QUOTE_RE.finditer(text)]
 
 
-def _widen(span: Sequence[int]) -> tuple[int, int]:
-    a, b = span
-    return (a - 1, b + 1) if a == b else (a, b)
-
-
-def _hit(x: Sequence[int], y: Sequence[int]) -> bool:
-    a, b = _widen(x)
-    c, d = _widen(y)
+def _hit(x: Sequence[int], y: Sequence[int], slack: int = 0) -> bool:
+    """Spans overlap; with ``slack`` (or when one is empty), a gap of up to one character
+    still counts."""
+    a, b = x
+    c, d = y
+    if slack or a == b or c == d:
+        return max(a, c) <= min(b, d) + 1
     return a < d and c < b
+
+
+def _match(t: Mapping[str, Any], d: Mapping[str, Any], d_in_quote: bool) -> bool:
+    slack = 1 if t["kind"] == "negation" else 0
+    return _hit(t["article_span"], d["article_span"], slack) and _corresponds(t, d, d_in_quote)
 
 
 def _in_quote(edit: Mapping[str, Any], quotes: Sequence[tuple[int, int]]) -> bool:
@@ -303,7 +314,9 @@ def _corresponds(truth: Mapping[str, Any], det: Mapping[str, Any], det_in_quote:
 
 def detected_edits(report: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [
-        dict(e) for src in report.get("sources", ()) for p in src.get("passages", ())
+        dict(e)
+        for src in report.get("sources", ())
+        for p in src.get("passages", ())
         for e in p.get("edits", ())
     ]
 
@@ -328,15 +341,10 @@ def edit_scores(
         dq = [_in_quote(d, quotes) for d in dets]
         for t in truth:
             t_n[t["kind"]] += 1
-            if any(
-                _hit(t["article_span"], d["article_span"]) and _corresponds(t, d, q)
-                for d, q in zip(dets, dq, strict=True)
-            ):
+            if any(_match(t, d, q) for d, q in zip(dets, dq, strict=True)):
                 t_hit[t["kind"]] += 1
         for d, q in zip(dets, dq, strict=True):
-            ok = any(
-                _hit(t["article_span"], d["article_span"]) and _corresponds(t, d, q) for t in truth
-            )
+            ok = any(_match(t, d, q) for t in truth)
             if not ok and any(_hit(g["article_span"], d["article_span"]) for g in grammar):
                 continue  # grammar damage is not scored
             d_n[d["kind"]] += 1

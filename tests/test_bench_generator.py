@@ -203,6 +203,21 @@ def test_multiword_synonyms_and_capitalisation():
     assert by_src["month"] == "calendar month"
 
 
+def test_inflected_words_and_names():
+    lex = StubLexicon(
+        [("rate", "grade"), ("howard", "leslie howard"), ("march 17", "st patrick's day")], STOP
+    )
+    doc = {
+        "id": "d",
+        "text": "Minister Ivan Howard said interest rates rose sharply by March 17 this year.",
+    }
+    s = SpinStitchGenerator(lex, seed=1).whole(doc, 1.0, "w-infl", plant=[], **FIXED)
+    verify_suspect(s, {"d": doc["text"]})
+    assert [(e["source_text"], e["article_text"]) for e in s["edits"]] == [("rates", "grades")]
+    off = SpinStitchGenerator(lex, seed=1, inflect=False).whole(doc, 1.0, "w", plant=[], **FIXED)
+    assert off["edits"] == []
+
+
 def test_grammar_damage_is_recorded():
     gen = make_gen(grammar_rate=1.0)
     s = gen.whole(DOC_A, 0.3, "w-gram", plant=[], **FIXED)
