@@ -90,6 +90,8 @@ class Unit:
     evidence: int
     a_len: int
     containment: float  # matched / tokens of the shorter side (whole sentence and source run)
+    matched_fixed: int  # numbers and names matched
+    changed_fixed: int  # number and name edits
     edits: list[Edit]
 
 
@@ -135,6 +137,7 @@ class _Alignment:
     matched_content: int = 0
     matched_outside_quotes: int = 0
     evidence: int = 0  # matched tokens outside quotations in runs of EVIDENCE_RUN or more
+    matched_fixed: int = 0  # matched numbers and names (words capitalised inside a sentence)
 
 
 #: consecutive matched tokens (outside quotations) that count as evidence of copying:
@@ -195,13 +198,13 @@ def align_unit(a: _Prepared, ai: range, d: _Prepared, di: range) -> _Alignment:
     blocks = _clean_edges([(i1, j1, i2 - i1) for tag, i1, i2, j1, _ in ops if tag == "equal"])
     moved = _moved_blocks(a_keys, d_keys, blocks) if blocks else []
     al = _Alignment(ops, blocks, moved)
-    a_q = a.toks.in_quote
-    for i, _, n in blocks + moved:
+    a_q, d_q = a.toks.in_quote, d.toks.in_quote
+    for i, j, n in blocks + moved:
         al.matched += n
-        run = 0  # consecutive matched tokens outside the article's quotations
+        run = 0  # consecutive matched tokens outside quotations, on both sides
         for k in range(n + 1):
             t = ai.start + i + k
-            if k < n and not a_q[t]:
+            if k < n and not a_q[t] and not d_q[di.start + j + k]:
                 run += 1
                 if a.content[t]:
                     al.matched_outside_quotes += 1
@@ -211,6 +214,8 @@ def align_unit(a: _Prepared, ai: range, d: _Prepared, di: range) -> _Alignment:
                 run = 0
             if k < n and a.content[t]:
                 al.matched_content += 1
+                if a.toks.is_num[t] or (a.toks.is_cap[t] and t > 0 and a.toks.sent[t - 1] == a.toks.sent[t]):
+                    al.matched_fixed += 1
     return al
 
 
@@ -265,6 +270,8 @@ def _unit(
         evidence=al.evidence,
         a_len=ta1 - ta0,
         containment=al.matched / max(1, min(a1 - a0, d1 - d0)),
+        matched_fixed=al.matched_fixed,
+        changed_fixed=sum(1 for e in edits if e.kind in ("number", "name")),
         edits=edits,
     )
 
@@ -296,9 +303,11 @@ def seed_pairs(a: _Prepared, d: _Prepared, st: AlignSettings) -> dict[int, list[
                 continue
             if matched / min(a1 - a0, d1 - d0) < st.min_seed_ratio:
                 continue
-            out.append((j, matched))
+            out.append((j, matched, al.evidence))
         if out:
-            seeds[s] = sorted(out, key=lambda x: -x[1])
+            # best first; between equals, the one outside quotations (a release that
+            # quotes its own letter holds the same sentence twice)
+            seeds[s] = [(j, m) for j, m, _ in sorted(out, key=lambda x: (-x[1], -x[2]))]
     return seeds
 
 

@@ -149,14 +149,20 @@ def streams(words: Iterable[str]) -> tuple[list[str], list[str]]:
 def _stream_features(
     seqs: list[list[int]], n: int, w: int, seed: int
 ) -> list[np.ndarray]:
-    """Winnowed n-gram hashes of many word-hash sequences at once (one numpy pass)."""
+    """Winnowed n-gram hashes of many word-hash sequences at once (one numpy pass).
+
+    ``w=1`` keeps every n-gram (the query side: a document's winnowed feature is then
+    found whenever the query holds that n-gram at all).
+    """
     lens = np.fromiter((len(x) for x in seqs), dtype=np.int64, count=len(seqs))
     flat = np.fromiter(itertools.chain.from_iterable(seqs), dtype=np.uint64, count=int(lens.sum()))
     grams = gram_hashes(flat, n, seed)
     starts = np.concatenate(([0], np.cumsum(lens)[:-1]))
     n_grams = np.maximum(lens - n + 1, 0)  # grams of each document
     out: list[np.ndarray] = []
-    if len(grams) >= w:
+    if w == 1:
+        mins = grams
+    elif len(grams) >= w:
         mins = sliding_window_view(grams, w).min(axis=1)
     else:
         mins = grams[:0]
@@ -170,7 +176,9 @@ def _stream_features(
     return out
 
 
-def features_many(texts: Iterable[str], params: FingerprintParams = DEFAULT_PARAMS) -> list[set[int]]:
+def features_many(
+    texts: Iterable[str], params: FingerprintParams = DEFAULT_PARAMS, *, winnowed: bool = True
+) -> list[set[int]]:
     """:func:`features` of many texts, vectorised over the batch (used when indexing)."""
     skels: list[list[int]] = []
     clss: list[list[int]] = []
@@ -180,11 +188,12 @@ def features_many(texts: Iterable[str], params: FingerprintParams = DEFAULT_PARA
         clss.append([h for k, h in info if k != _STOP])
     if not skels:
         return []
-    f1 = _stream_features(skels, params.skeleton_n, params.window, 1)
-    f2 = _stream_features(clss, params.class_n, params.window, 2)
+    w = params.window if winnowed else 1
+    f1 = _stream_features(skels, params.skeleton_n, w, 1)
+    f2 = _stream_features(clss, params.class_n, w, 2)
     return [set(a.tolist()) | set(b.tolist()) for a, b in zip(f1, f2, strict=True)]
 
 
-def features(text: str, params: FingerprintParams = DEFAULT_PARAMS) -> set[int]:
-    """The winnowed feature hashes of ``text`` (32-bit signed integers)."""
-    return features_many([text], params)[0]
+def features(text: str, params: FingerprintParams = DEFAULT_PARAMS, *, winnowed: bool = True) -> set[int]:
+    """The feature hashes of ``text`` (32-bit signed integers), winnowed as indexed, or all."""
+    return features_many([text], params, winnowed=winnowed)[0]

@@ -22,7 +22,7 @@ def retrieve(
 ) -> list[Candidate]:
     """The ``k`` indexed documents sharing most features with ``article``, best first."""
     text = article if isinstance(article, str) else article.text
-    feats = features(text, index.params)
+    feats = features(text, index.params, winnowed=False)  # every n-gram: catches any indexed one
     if not feats:
         return []
     if max_df is None:

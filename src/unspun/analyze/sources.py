@@ -2,11 +2,13 @@
 
 Articles about the same event share quotations, names, figures, datelines and short
 phrases without any copying. A candidate is kept as a source only on evidence beyond
-that: runs of at least four consecutive matched tokens outside the article's quotation
-marks (:data:`unspun.align.EVIDENCE_RUN`; a copier who drops the source's quotation marks
-is still copying), counted only in sentences that are mostly
+that: runs of at least four consecutive matched tokens outside quotation marks on both
+sides (:data:`unspun.align.EVIDENCE_RUN`; a reporter who paraphrases a statement closely
+without quotation marks is not copying the outlet that quoted it), counted only in sentences that are mostly
 explained by the candidate (``min_containment`` of the shorter side matched), must add
-up to ``min_evidence`` tokens. Where two candidates explain the same article span, the
+up to ``min_evidence`` tokens. A sentence in which more names and figures changed than
+stayed is a *template* (wire formulas such as "said it raised its stake in X to N shares,
+or P pct") rather than a copy, and does not count. Where two candidates explain the same article span, the
 clearly weaker one (under ``dominance`` of the stronger's match) is dropped there.
 
 The thresholds were set on the BASIL triplets (the same event written independently by
@@ -55,8 +57,18 @@ def resolve_overlaps(
     return kept
 
 
+def is_template(u: Unit) -> bool:
+    """More names and figures changed than kept: the same formula about other facts."""
+    return u.changed_fixed >= 2 and u.changed_fixed > u.matched_fixed
+
+
 def has_evidence(groups: list[list[Unit]], st: SourceSettings) -> bool:
     """Enough copying outside quotations, in at least one passage of substance."""
-    evidence = sum(u.evidence for g in groups for u in g if u.containment >= st.min_containment)
+    evidence = sum(
+        u.evidence
+        for g in groups
+        for u in g
+        if u.containment >= st.min_containment and not is_template(u)
+    )
     longest = max((sum(u.matched for u in g) for g in groups), default=0)
     return evidence >= st.min_evidence and longest >= st.min_passage_tokens
