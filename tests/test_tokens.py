@@ -60,3 +60,18 @@ def test_quote_spans_curly_straight_single_and_apostrophes():
 
 def test_unclosed_quote_is_ignored():
     assert quote_spans("He said 'we urge you to act and then walked away.") == []
+
+
+def test_stray_straight_quote_does_not_invert_the_paragraph():
+    text = (
+        '"We are guilty of it. They will appear in court on Monday. '
+        'The dollar stayed weak on Friday, analysts said. He called it "a non-starter" today.'
+    )
+    qs = [text[a:b] for a, b in quote_spans(text)]
+    assert qs == ["a non-starter"]
+
+
+def test_quotation_continued_over_paragraphs():
+    text = '"The first part of the statement.\n\n"And the second part," she said.'
+    qs = [text[a:b] for a, b in quote_spans(text)]
+    assert qs == ["The first part of the statement.", "And the second part,"]

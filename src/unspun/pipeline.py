@@ -18,7 +18,7 @@ from .tokens import tokenize
 
 @dataclass(frozen=True)
 class CheckSettings:
-    candidates: int = 10
+    candidates: int = 12
     min_unsourced_words: int = 4
     align: AlignSettings = field(default_factory=AlignSettings)
     sources: SourceSettings = field(default_factory=SourceSettings)

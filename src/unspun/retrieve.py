@@ -17,7 +17,7 @@ def retrieve(
     index: BaseIndex,
     *,
     k: int = 10,
-    min_shared: int = 2,
+    min_shared: int = 1,
     max_df: int | None = None,
 ) -> list[Candidate]:
     """The ``k`` indexed documents sharing most features with ``article``, best first."""

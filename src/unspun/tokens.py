@@ -110,47 +110,61 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return out
 
 
+def _paragraphs(text: str) -> list[tuple[int, int]]:
+    starts = [0] + [m.end() for m in _PARA.finditer(text)]
+    ends = [m.start() for m in _PARA.finditer(text)] + [len(text)]
+    return list(zip(starts, ends, strict=True))
+
+
 def quote_spans(text: str) -> list[tuple[int, int]]:
     """Spans of quotations (the text between the marks), per paragraph.
 
-    Handles curly quotes, straight double quotes (paired in order) and single quotes used
-    as quotation marks; apostrophes inside words (``China's``, ``don't``) are not quotes.
-    A double quotation left open at the end of a paragraph runs to its end (news style
-    for a quotation continued in the next paragraph); an unclosed single quote is ignored.
+    Curly quotes say which side they are on; a straight ``"`` opens when it follows a
+    space or an opening bracket and closes when it is followed by a space or punctuation,
+    so one stray mark cannot turn the rest of the paragraph inside out. Single quotes
+    count as quotation marks only at word edges (``China's`` and ``don't`` are not
+    quotes). A double quotation left open at the end of a paragraph runs to its end when
+    the next paragraph opens with a quotation mark (news style for a quotation continued
+    over several paragraphs); any other unclosed quotation is ignored.
     """
     spans: list[tuple[int, int]] = []
-    n = len(text)
-    para_starts = [0] + [m.end() for m in _PARA.finditer(text)]
-    para_ends = [m.start() for m in _PARA.finditer(text)] + [n]
-    for ps, pe in zip(para_starts, para_ends, strict=False):
+    paras = _paragraphs(text)
+    for k, (ps, pe) in enumerate(paras):
         open_d: int | None = None
         open_s: int | None = None
         for i in range(ps, pe):
             c = text[i]
+            if c not in "\"“”„«»'‘’‚‹›":
+                continue
             prev = text[i - 1] if i > ps else " "
             nxt = text[i + 1] if i + 1 < pe else " "
-            if c in _OPEN_DOUBLE or (c == '"' and open_d is None):
-                if open_d is None:
-                    open_d = i + 1
-            elif c in _CLOSE_DOUBLE or c == '"':
+            if c == '"':
+                opening = (prev.isspace() or prev in "([{—–-/") and not nxt.isspace()
+                closing = not prev.isspace() and (nxt.isspace() or not nxt.isalnum())
+                if open_d is not None and closing:
+                    spans.append((open_d, i))
+                    open_d = None
+                elif opening:
+                    open_d = i + 1  # a new opening mark: an earlier unclosed one is dropped
+            elif c in _OPEN_DOUBLE:
+                open_d = i + 1
+            elif c in _CLOSE_DOUBLE:
                 if open_d is not None:
                     spans.append((open_d, i))
                     open_d = None
-            elif c in _OPEN_SINGLE or c == "'" or c in _CLOSE_SINGLE:
-                between_letters = prev.isalnum() and nxt.isalnum()
-                if between_letters:
-                    continue
+            else:  # single quotes and apostrophes
+                if prev.isalnum() and nxt.isalnum():
+                    continue  # apostrophe inside a word
                 if open_s is None:
-                    opener = c in _OPEN_SINGLE or (
-                        c == "'" and not prev.isalnum() and (nxt.isalnum() or nxt in "\"“")
-                    )
-                    if opener:
+                    if c in _OPEN_SINGLE or (c == "'" and not prev.isalnum() and (nxt.isalnum() or nxt in "\"“")):
                         open_s = i + 1
-                elif c != "‘" and (not nxt.isalnum()):
+                elif c != "‘" and not nxt.isalnum():
                     spans.append((open_s, i))
                     open_s = None
-        if open_d is not None:  # news style: a quotation running on opens each paragraph
-            spans.append((open_d, pe))
+        if open_d is not None and k + 1 < len(paras):
+            ns = paras[k + 1][0]
+            if ns < len(text) and text[ns] in "\"“«":
+                spans.append((open_d, pe))
     return sorted(spans)
 
 
