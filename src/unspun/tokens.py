@@ -20,7 +20,7 @@ from .normalize import INVISIBLE, fold_number, fold_token
 _INV = re.escape(INVISIBLE)
 TOKEN_RE = re.compile(
     r"(?P<acr>(?:[A-Za-z]\.){2,})"  # U.S.  U.K.  a.m.
-    rf"|(?P<num>\d+(?:[.,]\d+)*)"  # 1,550  3.5  2014
+    rf"|(?P<num>\d+(?:[.,]\d+)*(?:-\d+/\d+)?)"  # 1,550  3.5  2014  9-7/8
     rf"|(?P<word>[^\W\d_][\w{_INV}]*(?:['’´][\w{_INV}]+)*)"  # words, Russia's, don't
 )
 _ABBREV = frozenset(

@@ -6,7 +6,7 @@ that: runs of at least four consecutive matched tokens outside quotation marks o
 sides (:data:`unspun.align.EVIDENCE_RUN`; a reporter who paraphrases a statement closely
 without quotation marks is not copying the outlet that quoted it), counted only in sentences that are mostly
 explained by the candidate (``min_containment`` of the shorter side matched), must add
-up to ``min_evidence`` tokens. A sentence in which more names and figures changed than
+up to ``min_evidence`` tokens. A sentence in which as many names and figures changed as
 stayed is a *template* (wire formulas such as "said it raised its stake in X to N shares,
 or P pct") rather than a copy, and does not count. Where two candidates explain the same article span, the
 clearly weaker one (under ``dominance`` of the stronger's match) is dropped there.
@@ -59,7 +59,7 @@ def resolve_overlaps(
 
 def is_template(u: Unit) -> bool:
     """More names and figures changed than kept: the same formula about other facts."""
-    return u.changed_fixed >= 2 and u.changed_fixed > u.matched_fixed
+    return u.changed_fixed >= 2 and u.changed_fixed >= u.matched_fixed
 
 
 def has_evidence(groups: list[list[Unit]], st: SourceSettings) -> bool:
