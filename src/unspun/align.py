@@ -256,7 +256,7 @@ def _unit(
         # difflib speaks of turning the article into the source: its "delete" is
         # text only in the article (an insertion by the copier), and vice versa
         tag = {"equal": "replace", "delete": "insert", "insert": "delete"}.get(tag, tag)
-        edits.append(classify_run(a.toks, range(i1a, i2a), d.toks, range(j1d, j2d), tag))
+        edits.extend(classify_run(a.toks, range(i1a, i2a), d.toks, range(j1d, j2d), tag))
     edits.sort(key=lambda e: (e.article_span, e.source_span))
     return Unit(
         a_sent=s,
