@@ -101,3 +101,16 @@ def test_mismatched_fingerprint_settings_are_refused(tmp_path):
     c.close()
     with pytest.raises(IndexMismatchError, match="rebuild the index"):
         unspun.open_index(path)
+
+
+def test_index_built_with_other_word_lists_is_refused(tmp_path):
+    path = tmp_path / "i.db"
+    unspun.open_index(path, create=True).close()
+    c = sqlite3.connect(path)
+    p = json.loads(c.execute("SELECT value FROM meta WHERE key='params'").fetchone()[0])
+    p["lexicon"] = "0123456789ab"
+    c.execute("UPDATE meta SET value=? WHERE key='params'", (json.dumps(p),))
+    c.commit()
+    c.close()
+    with pytest.raises(IndexMismatchError, match="other word lists"):
+        unspun.open_index(path)

@@ -23,13 +23,15 @@ other ones (:class:`unspun.errors.IndexMismatchError`).
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import re
 import string
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from functools import lru_cache
+from importlib import resources
 
 import numpy as np
 import xxhash
@@ -44,15 +46,29 @@ _LOOSE_APOSTROPHE = re.compile(r"(?<!\w)'|'(?!\w)")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 
 
+def lexicon_id() -> str:
+    """Short digest of the shipped lexicon and stopword list: features depend on both."""
+    h = hashlib.sha256()
+    data = resources.files("unspun").joinpath("data")
+    for name in ("lexicon.tsv.gz", "stopwords_en.txt"):
+        h.update(data.joinpath(name).read_bytes())
+    return h.hexdigest()[:12]
+
+
 @dataclass(frozen=True)
 class FingerprintParams:
-    """Settings that decide which features a text yields. Stored in every index."""
+    """Settings that decide which features a text yields. Stored in every index.
+
+    ``lexicon`` is the digest of the word lists (:func:`lexicon_id`): an index built with
+    other word lists yields other features and is refused like other settings.
+    """
 
     scheme: str = "skeleton+class"
     version: int = 1
     skeleton_n: int = 4
     class_n: int = 3
     window: int = 6
+    lexicon: str = field(default_factory=lexicon_id)
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)

@@ -134,6 +134,11 @@ class SQLiteIndex(BaseIndex):
                 f"{self.path}: built with fingerprint {stored.scheme} v{stored.version} by {who}; "
                 f"this unspun uses {DEFAULT_PARAMS.scheme} v{DEFAULT_PARAMS.version}: rebuild the index"
             )
+        if stored.lexicon != DEFAULT_PARAMS.lexicon:
+            raise IndexMismatchError(
+                f"{self.path}: built by {who} with other word lists (lexicon {stored.lexicon}, "
+                f"this unspun has {DEFAULT_PARAMS.lexicon}): rebuild the index"
+            )
         if wanted is not None and wanted != stored:
             raise IndexMismatchError(
                 f"{self.path}: built with fingerprint settings {stored.to_dict()}, "
