@@ -27,9 +27,11 @@ from rich.progress import (
 from . import __version__
 from .errors import UnspunError
 from .ingest import read_article, read_records
+from .models import Report
 from .pipeline import check as run_check
+from .report.html import render_html
 from .report.json_report import to_json
-from .report.terminal import render
+from .report.terminal import render, render_text
 from .store import memory_index, open_index
 
 app = typer.Typer(
@@ -43,11 +45,13 @@ index_app = typer.Typer(help="Build and inspect a reference index.", no_args_is_
 app.add_typer(index_app, name="index")
 
 err = Console(stderr=True)
+DEMO_HTML = "unspun-demo-report.html"
 
 
 class Format(StrEnum):
     terminal = "terminal"
     json = "json"
+    html = "html"
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -147,9 +151,16 @@ def _write_atomic(path: Path, data: str) -> None:
     if not path.parent.exists():
         fail(f"{path}: folder {path.parent} does not exist")
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".unspun-", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(data)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a report is an ordinary file
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 @app.command("check")
@@ -180,20 +191,54 @@ def check_cmd(
             report = run_check(doc, idx)
     except UnspunError as e:
         fail(str(e))
+    _emit(report, fmt, output, no_color)
+
+
+def _terminal(no_color: bool) -> Console | None:
+    """A colour console on a terminal; None when stdout is a pipe or a file."""
+    console = Console(no_color=no_color or None, highlight=False)
+    return console if console.is_terminal else None
+
+
+def _emit(report: Report, fmt: Format, output: Path | None, no_color: bool) -> None:
+    """Print or write ``report`` in ``fmt`` (files are written whole, or not at all)."""
     if fmt is Format.json:
-        data = to_json(report)
-        if output:
-            _write_atomic(output, data + "\n")
-        else:
-            typer.echo(data)
+        data = to_json(report) + "\n"
+    elif fmt is Format.html:
+        data = render_html(report)
+    elif output or not _terminal(no_color):
+        data = render_text(report)
+    else:
+        render(report, _terminal(no_color))  # type: ignore[arg-type]
         return
     if output:
-        console = Console(file=open(os.devnull, "w"), record=True, width=100, no_color=True)
-        render(report, console)
-        _write_atomic(output, console.export_text())
+        _write_atomic(output, data)
     else:
-        console = Console(no_color=no_color or None, highlight=False)
-        render(report, console)
+        typer.echo(data, nl=False)
+
+
+@app.command("demo")
+def demo_cmd(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the HTML report.", dir_okay=False)] = Path(DEMO_HTML),
+    no_html: Annotated[bool, typer.Option("--no-html", help="Do not write the HTML report.")] = False,
+    no_color: Annotated[bool, typer.Option("--no-color", help="No colours in the terminal report.")] = False,
+) -> None:
+    """Check a bundled spun, stitched article against 64 bundled public-domain texts."""
+    from .demo import demo_article, demo_index
+
+    if not no_html and not output.expanduser().parent.exists():
+        fail(f"{output}: folder {output.expanduser().parent} does not exist")
+    article = demo_article()
+    err.print(f"[dim]unspun demo: indexing 64 public-domain US government texts in memory, "
+              f"then checking “{article.title}” against them…[/]", highlight=False, soft_wrap=True)
+    with demo_index() as idx:
+        report = run_check(article, idx)
+    _emit(report, Format.terminal, None, no_color)
+    if no_html:
+        return
+    _write_atomic(output, render_html(report))
+    where = output.expanduser().resolve()
+    typer.echo(f"\nHTML report written to {where}\nopen it in a browser: {where.as_uri()}")
 
 
 def main() -> None:

@@ -147,6 +147,34 @@ class UnsourcedSpan:
 
 
 @dataclass(frozen=True)
+class Finding:
+    """One forensic finding: what was done to the article, where, with the evidence.
+
+    ``kind`` is one of the kinds listed in :mod:`unspun.analyze.findings`. ``article_span``
+    points into the article; ``source_doc`` / ``source_span`` into a source (``None`` when
+    the finding has no source side). ``detail`` is one human-readable sentence; ``data``
+    holds the same facts for machines (kind-specific keys, see docs/report-format.md).
+    """
+
+    kind: str
+    article_span: Span
+    detail: str
+    source_doc: str | None = None
+    source_span: Span | None = None
+    data: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "article_span": list(self.article_span),
+            "source_doc": self.source_doc,
+            "source_span": list(self.source_span) if self.source_span else None,
+            "detail": self.detail,
+            "data": dict(self.data),
+        }
+
+
+@dataclass(frozen=True)
 class Verdict:
     label: str
     summary: str
@@ -166,6 +194,7 @@ class Report:
     unsourced: tuple[UnsourcedSpan, ...]
     unspun_version: str
     report_version: str = "1"
+    findings: tuple[Finding, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         a = self.article
@@ -184,4 +213,5 @@ class Report:
             "coverage": round(self.coverage, 4),
             "sources": [s.to_dict() for s in self.sources],
             "unsourced": [u.to_dict() for u in self.unsourced],
+            "findings": [f.to_dict() for f in self.findings],
         }

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from . import __version__
 from .align import AlignSettings, align_units, group_passages, prepare, to_passage
+from .analyze.findings import find_all
 from .analyze.sources import SourceSettings, has_evidence, resolve_overlaps
 from .analyze.unsourced import covered_fraction, uncovered_runs
 from .analyze.verdict import VerdictSettings, decide
@@ -68,7 +69,8 @@ def check(
     unsourced_share = sum(u.article_span[1] - u.article_span[0] for u in unsourced) / max(
         1, len(doc.text.strip())
     )
-    verdict = decide(sources, coverage, unsourced_share, st.verdict)
+    findings = find_all(doc, sources, unsourced, a_toks)
+    verdict = decide(sources, coverage, unsourced_share, st.verdict, findings=findings)
     return Report(
         article=doc,
         verdict=verdict,
@@ -76,4 +78,5 @@ def check(
         sources=tuple(sources),
         unsourced=tuple(unsourced),
         unspun_version=__version__,
+        findings=findings,
     )

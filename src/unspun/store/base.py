@@ -102,7 +102,7 @@ class BaseIndex:
         self,
         records: Iterable[Document | IngestFailure],
         *,
-        batch_size: int = 500,
+        batch_size: int = 2000,
         progress: ProgressFn | None = None,
     ) -> AddResult:
         """Add documents (a document with an existing id replaces it).

@@ -1,0 +1,222 @@
+"""Forensic findings: what was done to the article, each with spans on both sides.
+
+``find_all(article, sources, unsourced)`` turns passages, edits and unsourced spans into
+findings (:class:`unspun.models.Finding`), ordered by kind (the order below), then by
+position in the article:
+
+``stitched``            one per source when two or more sources supplied passages, with
+                        how unrelated it is to the others (:mod:`.stitching`)
+``unsourced``           one per span no source explains; invented connectors and headings
+                        are called out (:mod:`.stitching`)
+``quote-altered``       a quotation shortened, reworded or stripped of its quotation marks
+                        (:mod:`.quotes`)
+``number-changed``      a figure that differs from the source's (``number`` edits whose
+                        figures do not reappear elsewhere in the passage)
+``name-changed``        a proper name changed, added or dropped (``name`` edits, minus
+                        aliases the lexicon knows ("U.S." / "USA"), abbreviations ("Fla." /
+                        "FL"), acronyms of source words ("CBW"), dropped names that reappear
+                        in the article passage and added names the source mentions)
+``negation-flipped``    a negation added or removed (``negation`` edits whose count of
+                        negations differs, "no more than"-style quantifiers and the words
+                        "cant" / "wont" not counted)
+``attribution-dropped`` the source said who said it, the copy does not (:mod:`.attribution`)
+``reordered``           a clause moved inside a sentence (``reorder`` edits, ``data.scope`` =
+                        ``clause``) or a passage taken out of the source's order
+                        (``data.scope`` = ``passages``)
+``spin-density``        one per article: share of copied words swapped and the most
+                        telling swaps (:mod:`.spin`)
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..lexicon import default_lexicon
+from ..models import Document, Edit, Finding, Passage, SourceMatch, UnsourcedSpan
+from ..tokens import Tokens, stem, tokenize
+from .attribution import attribution_findings
+from .quotes import quote_findings
+from .spin import spin_finding
+from .stitching import passage_order_findings, stitched_findings, unsourced_findings
+from .textmatch import TokenCache, is_abbreviation, short, source_name, token_range
+
+KINDS = (
+    "stitched",
+    "unsourced",
+    "quote-altered",
+    "number-changed",
+    "name-changed",
+    "negation-flipped",
+    "attribution-dropped",
+    "reordered",
+    "spin-density",
+)
+
+_QUANTIFIER = re.compile(r"\bno\s+(?:more|less|fewer|later|longer|sooner|earlier|greater)\s+than\b", re.I)
+_NUM = re.compile(r"\d+(?:[.,]\d+)*")
+_CAP = re.compile(r"\b[A-Z][\w.'’-]*")
+_CAP_RUN = re.compile(r"\b[A-Z][\w.'’-]*(?:\s+[A-Z][\w.'’-]*)*")
+
+
+def _nums(text: str) -> set[str]:
+    return {n.replace(",", "") for n in _NUM.findall(text)}
+
+
+def _names(text: str) -> set[str]:
+    return {m.rstrip(".").replace("’", "'") for m in _CAP.findall(text)}
+
+
+def _stems(text: str) -> set[str]:
+    return {stem(w.lower().replace("’", "'").removesuffix("'s")) for w in re.findall(r"[\w'’-]+", text)}
+
+
+def _explained(name: str, article_after: str, source_passage: str) -> bool:
+    """An added name that only renames or abbreviates one in the source passage.
+
+    ``article_after`` is the article text of the edit and a few words after it: phrases of
+    one to four of its words holding the name are tried against the source's names
+    ("Great Britain" / "UK", "Russian Federation" / "Russia").
+    """
+    lex = default_lexicon()
+    src_runs = _CAP_RUN.findall(source_passage)
+    src_words = [w for r in src_runs for w in r.split()]
+    words = re.findall(r"[\w.'’-]+", article_after)
+    targets = src_runs + src_words
+    for k, w in enumerate(words):
+        if w.rstrip(".") != name:
+            continue
+        for start in range(max(0, k - 3), k + 1):  # phrases of 1-4 words holding the name
+            for end in range(k + 1, min(len(words), start + 4) + 1):
+                phrase = " ".join(words[start:end])
+                if any(lex.are_synonyms(phrase, x) for x in targets):
+                    return True
+        break
+    if name.isupper() and len(name) >= 2:  # an acronym of words in the source: "CBW"
+        initials = "".join(w[0] for w in src_words)
+        it = iter(initials)
+        return all(c in it for c in name)
+    return False
+
+
+_NOT_NEGATIONS = frozenset({"cant", "wont"})  # also ordinary words ("cant" = jargon, "wont" = habit)
+
+
+def _negations(text: str) -> int:
+    lex = default_lexicon()
+    words = [w.replace("’", "'").lower() for w in re.findall(r"[\w'’]+", _QUANTIFIER.sub(" ", text))]
+    return sum(1 for w in words if w not in _NOT_NEGATIONS and lex.is_negation(w))
+
+
+def _context(t: Tokens, span: tuple[int, int], text: str) -> str:
+    """An edit side with the words just before and after it ("the Trump administration")."""
+    before = token_range(t, (0, span[0]))
+    after = token_range(t, (span[1], len(t.text)))
+    prev = t.text[t.starts[before.stop - 1] : t.ends[before.stop - 1]] if len(before) else ""
+    nxt = t.text[t.starts[after.start] : t.ends[after.start]] if len(after) else ""
+    return " ".join(x for x in (prev, text, nxt) if x)
+
+
+def _with_context(e: Edit, a: Tokens, d: Tokens) -> tuple[str, str]:
+    """Both sides of a pure insertion or deletion, shown with their neighbouring words."""
+    if e.article_text and e.source_text:
+        return e.source_text, e.article_text
+    return _context(d, e.source_span, e.source_text), _context(a, e.article_span, e.article_text)
+
+
+def _edit_finding(e: Edit, p: Passage, s: SourceMatch, a: Tokens, d: Tokens) -> Finding | None:
+    a_side = a.text[p.article_span[0] : p.article_span[1]]
+    d_side = d.text[p.source_span[0] : p.source_span[1]]
+    base = {"source_doc": s.doc.id, "source_span": e.source_span, "article_span": e.article_span}
+    if e.kind == "number":
+        new = _nums(e.article_text) - _nums(d_side)
+        old = _nums(e.source_text) - _nums(a_side)
+        if not (new or old):
+            return None
+        return Finding(kind="number-changed", **base,
+                       detail=f"Number changed: “{short(e.source_text, 50)}” → “{short(e.article_text, 50)}” "
+                              f"(source: “…{short(d.text[max(0, e.source_span[0] - 50):e.source_span[1] + 30], 100)}…”).",
+                       data={"source": e.source_text, "article": e.article_text,
+                             "removed": sorted(old), "added": sorted(new), "in_quote": e.in_quote})
+    if e.kind == "name":
+        if default_lexicon().are_synonyms(e.source_text, e.article_text):
+            return None  # an alias ("U.S." / "USA"): a swap, reported under spin-density
+        a_st, d_st = _stems(a_side), _stems(d.text)
+        added = [n for n in _names(e.article_text)
+                 if stem(n.lower().removesuffix("'s")) not in d_st and not _explained(n, a.text[e.article_span[0] : e.article_span[1] + 60], d_side)]
+        dropped = [n for n in _names(e.source_text) if stem(n.lower().removesuffix("'s")) not in a_st]
+        pairs = [(x, y) for x in added for y in dropped if is_abbreviation(x, y)]
+        added = [x for x in added if not any(x == p0 for p0, _ in pairs)]
+        dropped = [y for y in dropped if not any(y == p1 for _, p1 in pairs)]
+        if not (added or dropped):
+            return None
+        src, art = _with_context(e, a, d)
+        how = "dropped" if not added else "added" if not dropped else "changed"
+        return Finding(kind="name-changed", **base,
+                       detail=f"Name {how}: “{short(src, 50)}” → “{short(art, 50)}”.",
+                       data={"source": src, "article": art, "added": sorted(added),
+                             "dropped": sorted(dropped), "in_quote": e.in_quote})
+    if e.kind == "negation":
+        na, nd = _negations(e.article_text), _negations(e.source_text)
+        if na == nd:
+            return None
+        how = "added" if na > nd else "removed"
+        src, art = _with_context(e, a, d)
+        return Finding(kind="negation-flipped", **base,
+                       detail=f"Negation {how}: “{short(src, 50)}” → “{short(art, 50)}”.",
+                       data={"source": src, "article": art, "in_quote": e.in_quote})
+    if e.kind == "reorder":
+        return Finding(kind="reordered", **base,
+                       detail=f"Clause moved within the sentence: “{short(e.article_text, 70)}” "
+                              f"(in {source_name(s.doc)} it stands elsewhere in the sentence).",
+                       data={"scope": "clause", "source": e.source_text, "article": e.article_text})
+    return None
+
+
+def edit_findings(a: Tokens, sources: tuple[SourceMatch, ...], cache: TokenCache) -> list[Finding]:
+    out = []
+    for s in sources:
+        d = cache.get(s.doc)
+        for p in s.passages:
+            for e in p.edits:
+                f = _edit_finding(e, p, s, a, d)
+                if f is not None:
+                    out.append(f)
+    return out
+
+
+def _drop_cut_negations(found: list[Finding]) -> list[Finding]:
+    """A negation cut away with the end of a shortened quotation is reported by the quotation."""
+    cut = [(f.source_doc, f.source_span) for f in found
+           if f.kind == "quote-altered" and f.data.get("change") == "shortened" and f.source_span]
+
+    def inside(f: Finding) -> bool:
+        return f.source_span is not None and any(
+            doc == f.source_doc and sp[0] <= f.source_span[0] and f.source_span[1] <= sp[1] for doc, sp in cut
+        )
+
+    return [f for f in found if not (f.kind == "negation-flipped" and inside(f))]
+
+
+def find_all(
+    article: Document,
+    sources: tuple[SourceMatch, ...] | list[SourceMatch],
+    unsourced: tuple[UnsourcedSpan, ...] | list[UnsourcedSpan],
+    tokens: Tokens | None = None,
+) -> tuple[Finding, ...]:
+    """Every finding about ``article``, ordered by kind (see :data:`KINDS`), then position."""
+    a = tokens if tokens is not None else tokenize(article.text)
+    srcs, uns = tuple(sources), tuple(unsourced)
+    cache = TokenCache()
+    out: list[Finding] = []
+    out += stitched_findings(srcs, cache)
+    out += unsourced_findings(a, uns, srcs)
+    out += quote_findings(a, srcs, cache)
+    out += edit_findings(a, srcs, cache)
+    out += attribution_findings(a, srcs, cache)
+    out += passage_order_findings(srcs)
+    out = _drop_cut_negations(out)
+    spin = spin_finding(srcs, article.text)
+    if spin is not None:
+        out.append(spin)
+    out.sort(key=lambda f: (KINDS.index(f.kind), f.article_span, f.source_doc or ""))
+    return tuple(out)

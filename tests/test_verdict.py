@@ -1,0 +1,67 @@
+"""Verdict labels at their documented thresholds (unspun.analyze.verdict)."""
+
+from __future__ import annotations
+
+import pytest
+
+from unspun.analyze.verdict import LABELS, VerdictSettings, decide, spin_density
+from unspun.models import Document, Edit, Finding, Passage, SourceMatch
+
+
+def _source(doc_id: str, coverage: float, matched: int = 100, swaps: int = 0, site: str | None = None) -> SourceMatch:
+    edits = tuple(Edit("synonym", (i, i + 1), (i, i + 1), "x", "y") for i in range(swaps))
+    p = Passage((0, 10), (0, 10), 1.0, matched, edits)
+    return SourceMatch(Document(id=doc_id, text="t", site=site, published="2020-10-22"), coverage, 0.5, (p,))
+
+
+def test_settings_documented_defaults():
+    st = VerdictSettings()
+    assert (st.min_copied, st.min_source_share, st.min_covered, st.light_spin, st.heavy_spin) == (
+        0.15, 0.10, 0.5, 0.02, 0.15)
+
+
+@pytest.mark.parametrize(
+    "sources, coverage, label",
+    [
+        ([], 0.0, "original"),
+        ([_source("a", 0.14)], 0.14, "original"),  # under min_copied
+        ([_source("a", 0.50), _source("b", 0.10)], 0.60, "stitched"),  # both at least 10%
+        ([_source("a", 0.70), _source("b", 0.09)], 0.79, "verbatim-copy"),  # second under 10%
+        ([_source("a", 0.49)], 0.49, "mostly-unsourced"),
+        ([_source("a", 0.15), _source("b", 0.09)], 0.24, "mostly-unsourced"),
+        ([_source("a", 0.9, matched=99, swaps=1)], 0.9, "verbatim-copy"),  # 1% swapped
+        ([_source("a", 0.9, matched=98, swaps=2)], 0.9, "light-spin"),  # exactly 2%
+        ([_source("a", 0.9, matched=86, swaps=14)], 0.9, "light-spin"),  # 14%
+        ([_source("a", 0.9, matched=85, swaps=15)], 0.9, "heavy-spin"),  # exactly 15%
+    ],
+)
+def test_labels_at_thresholds(sources, coverage, label):
+    assert decide(sources, coverage, 0.0).label == label
+    assert label in LABELS
+
+
+def test_spin_density_counts_words_of_swaps():
+    s = _source("a", 0.9, matched=90, swaps=10)
+    assert spin_density([s]) == (0.1, 10)
+
+
+def test_summary_cites_the_numbers():
+    sources = [_source("a", 0.6, site="one.example"), _source("b", 0.3, matched=90, swaps=10, site="two.example")]
+    findings = [
+        Finding("quote-altered", (0, 1), "d", "a", (0, 1)),
+        Finding("number-changed", (0, 1), "d", "a", (0, 1)),
+        Finding("number-changed", (2, 3), "d", "a", (0, 1)),
+        Finding("unsourced", (5, 9), "d", data={"role": "connector"}),
+        Finding("unsourced", (9, 12), "d", data={"role": None}),
+    ]
+    v = decide(sources, 0.9, 0.1, findings=findings)
+    assert v.summary == (
+        "Stitched from 2 sources: 60% from one.example (2020-10-22), 30% from two.example (2020-10-22); "
+        "10 synonym swaps (5% of copied words), 1 altered quote, 2 changed numbers, "
+        "1 possible invented connector, 10% unsourced."
+    )
+    more = sources + [_source(c, 0.01) for c in "cd"]
+    assert "1% from c (2020-10-22) and 1 more; 10 synonym swaps" in decide(more, 0.9, 0.1, findings=[]).summary
+    assert decide([], 0.05, 0.95).summary == "No source in the index explains more than 5% of the article."
+    single = decide([_source("a", 0.9, matched=80, swaps=20, site="one.example")], 0.9, 0.1, findings=[])
+    assert single.summary.startswith("Heavily spun copy of one.example (2020-10-22): 90% from one.example")
