@@ -79,7 +79,7 @@ DbOption = Annotated[Path, typer.Option("--db", help="The index file (SQLite).",
 def index_add(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders: text, HTML, JSONL(.gz), WARC(.gz).")],
     db: DbOption,
-    batch_size: Annotated[int, typer.Option(help="Documents per transaction.")] = 500,
+    batch_size: Annotated[int, typer.Option(help="Documents per transaction.")] = 2000,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Add reference documents to the index (a document with an existing id replaces it)."""

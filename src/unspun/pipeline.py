@@ -19,11 +19,25 @@ from .tokens import tokenize
 
 @dataclass(frozen=True)
 class CheckSettings:
+    """``candidates`` documents are always aligned; up to ``max_candidates`` when further
+    ones still share ``extra_min_shared`` features or a quarter of the best one's (a long
+    article stitched from many sources)."""
+
     candidates: int = 12
+    max_candidates: int = 30
+    extra_min_shared: int = 4
     min_unsourced_words: int = 4
     align: AlignSettings = field(default_factory=AlignSettings)
     sources: SourceSettings = field(default_factory=SourceSettings)
     verdict: VerdictSettings = field(default_factory=VerdictSettings)
+
+
+def _candidates(doc: Document, index: BaseIndex, st: CheckSettings) -> list:
+    cands = retrieve(doc, index, k=max(st.candidates, st.max_candidates))
+    if not cands:
+        return []
+    floor = max(st.extra_min_shared, cands[0].shared_features // 4)
+    return [c for n, c in enumerate(cands) if n < st.candidates or c.shared_features >= floor]
 
 
 def _as_document(article: Document | str) -> Document:
@@ -44,7 +58,7 @@ def check(
     a = prepare(a_toks)
     per_source = {}
     docs = {}
-    for cand in retrieve(doc, index, k=st.candidates):
+    for cand in _candidates(doc, index, st):
         src = index.get(cand.doc_id)
         if src is None or (src.id == doc.id and src.text == doc.text):
             continue
