@@ -75,3 +75,9 @@ def test_quotation_continued_over_paragraphs():
     text = '"The first part of the statement.\n\n"And the second part," she said.'
     qs = [text[a:b] for a, b in quote_spans(text)]
     assert qs == ["The first part of the statement.", "And the second part,"]
+
+
+def test_far_apart_single_quotes_are_not_a_quotation():
+    filler = "The committee met again and reviewed the budget in detail. " * 12
+    text = "He sold the 'Alpha model in March. " + filler + "It was the dealers' best year."
+    assert quote_spans(text) == []

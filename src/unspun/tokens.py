@@ -40,6 +40,10 @@ _CLOSE_SINGLE = "’›"
 
 _stemmer = snowballstemmer.stemmer("english")
 
+#: longest quotation accepted, in characters (longer "quotations" are stray marks)
+MAX_DOUBLE_QUOTE = 1500
+MAX_SINGLE_QUOTE = 400
+
 
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
@@ -125,7 +129,8 @@ def quote_spans(text: str) -> list[tuple[int, int]]:
     count as quotation marks only at word edges (``China's`` and ``don't`` are not
     quotes). A double quotation left open at the end of a paragraph runs to its end when
     the next paragraph opens with a quotation mark (news style for a quotation continued
-    over several paragraphs); any other unclosed quotation is ignored.
+    over several paragraphs); any other unclosed quotation is ignored, and so is one that
+    would run past :data:`MAX_DOUBLE_QUOTE` / :data:`MAX_SINGLE_QUOTE` characters.
     """
     spans: list[tuple[int, int]] = []
     paras = _paragraphs(text)
@@ -138,6 +143,11 @@ def quote_spans(text: str) -> list[tuple[int, int]]:
                 continue
             prev = text[i - 1] if i > ps else " "
             nxt = text[i + 1] if i + 1 < pe else " "
+            # a mark left open this far back was no quotation (texts without paragraphs)
+            if open_d is not None and i - open_d > MAX_DOUBLE_QUOTE:
+                open_d = None
+            if open_s is not None and i - open_s > MAX_SINGLE_QUOTE:
+                open_s = None
             if c == '"':
                 opening = (prev.isspace() or prev in "([{—–-/") and not nxt.isspace()
                 closing = not prev.isspace() and (nxt.isspace() or not nxt.isalnum())
