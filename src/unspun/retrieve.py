@@ -22,10 +22,10 @@ def retrieve(
 ) -> list[Candidate]:
     """The ``k`` indexed documents sharing most features with ``article``, best first."""
     text = article if isinstance(article, str) else article.text
-    feats = features(text, index.params, winnowed=False)  # every n-gram: catches any indexed one
+    feats = features(text, index.params)  # winnowed like the index: a shared run of `window` n-grams still meets
     if not feats:
         return []
     if max_df is None:
-        max_df = default_max_df(len(index))
+        max_df = default_max_df(index.approx_size())
     hits = index.lookup(feats, max_df=max_df, k=k, min_shared=min_shared)
     return [Candidate(doc_id=i, score=n / len(feats), shared_features=n) for i, n in hits]

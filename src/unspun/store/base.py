@@ -79,6 +79,10 @@ class BaseIndex:
     def __len__(self) -> int:
         raise NotImplementedError
 
+    def approx_size(self) -> int:
+        """The number of documents, or a cheap upper bound of it (used to pick max_df)."""
+        return len(self)
+
     def stats(self) -> dict[str, Any]:
         raise NotImplementedError
 
