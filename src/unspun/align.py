@@ -291,7 +291,7 @@ def seed_pairs(a: _Prepared, d: _Prepared, st: AlignSettings) -> dict[int, list[
             for j in inv.get(k, ()):
                 shared[j] += 1
         cands = sorted(
-            (j for j, n in shared.items() if n >= st.min_seed_content), key=lambda j: -shared[j]
+            (j for j, n in shared.items() if n >= st.min_seed_content), key=lambda j: (-shared[j], j)
         )[: st.max_pairs_per_sentence]
         out = []
         a0, a1 = a.sent_ranges[s]

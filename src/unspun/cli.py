@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
+import typer.core
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -239,6 +240,107 @@ def demo_cmd(
     _write_atomic(output, render_html(report))
     where = output.expanduser().resolve()
     typer.echo(f"\nHTML report written to {where}\nopen it in a browser: {where.as_uri()}")
+
+
+class _ScanGroup(typer.core.TyperGroup):
+    """``unspun scan INPUT... --out DIR`` runs ``unspun scan run``; ``unspun scan report DIR`` reports."""
+
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:  # type: ignore[override]
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+scan_app = typer.Typer(
+    cls=_ScanGroup, no_args_is_help=True,
+    help="Crawl-wide scan: reuse families and site ranking (unspun scan INPUT... --out DIR).",
+)
+app.add_typer(scan_app, name="scan")
+
+
+class Engine(StrEnum):
+    local = "local"
+    spark = "spark"
+
+
+@scan_app.command("run")
+def scan_run(
+    inputs: Annotated[list[str] | None, typer.Argument(help="Files or folders: JSONL(.gz), WARC(.gz), text, HTML (omit to resume).")] = None,
+    out: Annotated[Path, typer.Option("--out", help="Output folder: one Parquet table per stage.", file_okay=False)] = ...,  # type: ignore[assignment]
+    engine: Annotated[Engine, typer.Option("--engine", help="local (one machine) or spark (needs unspun[spark]).")] = Engine.local,
+    filter_sql: Annotated[str | None, typer.Option("--filter", help="SQL over pair metadata, a = earlier, b = later document, e.g. \"a.site <> b.site\".")] = None,
+    min_shared: Annotated[int | None, typer.Option("--min-shared", help="Features a candidate pair must share [3].")] = None,
+    max_df: Annotated[int | None, typer.Option("--max-df", help="Drop features held by more documents (0 = automatic) [0].")] = None,
+    max_sources: Annotated[int | None, typer.Option("--max-sources", help="Candidate sources aligned per document [30].")] = None,
+    spin_threshold: Annotated[float | None, typer.Option("--spin-threshold", help="Spin density that makes a copy spun [0.05].")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", help="Worker processes (local) or Spark cores (local mode); default: all cores.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress lines.")] = False,
+) -> None:
+    """Scan a crawl into DIR (resumes a scan already there, with its saved settings)."""
+    from .scan import ScanSettings, run_scan
+
+    given = {"inputs": [str(i) for i in inputs or []], "filter": filter_sql, "min_shared": min_shared,
+             "max_df": max_df, "max_sources": max_sources, "spin_threshold": spin_threshold}
+    st = ScanSettings(inputs=tuple(given["inputs"])).with_changes(
+        **{k: v for k, v in given.items() if k != "inputs"})
+    try:
+        run_scan(out, st, engine=engine.value, workers=workers, explicit=given,
+                 log=(lambda m: None) if quiet else (lambda m: err.print(f"[dim]{m}[/]", highlight=False)))
+    except UnspunError as e:
+        fail(str(e))
+    typer.echo(f"scan complete in {out}; HTML summary: unspun scan report {out}")
+
+
+@scan_app.command("report")
+def scan_report(
+    directory: Annotated[Path, typer.Argument(help="The --out folder of a finished scan.", file_okay=False)],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Where to write the page [DIR/report.html].", dir_okay=False)] = None,
+) -> None:
+    """Write one self-contained HTML page summarising a finished scan."""
+    from .scan.report import render_report
+
+    try:
+        page = render_report(directory)
+    except UnspunError as e:
+        fail(str(e))
+    target = output or directory / "report.html"
+    _write_atomic(target, page)
+    typer.echo(f"report written to {target}")
+
+
+@app.command("serve")
+def serve_cmd(
+    db: Annotated[Path, typer.Option("--db", help="The index file (SQLite; created if missing).", dir_okay=False)],
+    host: Annotated[str, typer.Option("--host", help="Address to listen on (loopback unless told otherwise).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.", min=0, max=65535)] = 8000,
+    max_body: Annotated[int, typer.Option("--max-body", help="Largest request body in bytes (413 above it).", min=1)] = 5 * 1024 * 1024,
+    check_timeout: Annotated[float, typer.Option("--check-timeout", help="Seconds one check may take (503 after).", min=0.001)] = 30.0,
+    workers: Annotated[int, typer.Option("--workers", help="Threads running checks and reads.", min=1)] = min(4, os.cpu_count() or 1),
+) -> None:
+    """Serve the HTTP API and the web page for the index in --db."""
+    import logging
+
+    import uvicorn
+
+    from .service import LOOPBACK_NAMES, ServiceSettings, create_app, is_loopback
+
+    settings = ServiceSettings(
+        db=db, max_body=max_body, check_timeout=check_timeout, workers=workers,
+        allowed_hosts=LOOPBACK_NAMES if is_loopback(host) else None,
+    )
+    try:
+        application = create_app(settings)
+    except UnspunError as e:
+        fail(str(e))
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(name)s: %(message)s")
+    shown = f"[{host}]" if ":" in host else host
+    err.print(f"unspun serve: {db} on http://{shown}:{port}/ (API docs at /docs; Ctrl-C stops)",
+              highlight=False, soft_wrap=True)
+    if not is_loopback(host):
+        err.print("[yellow]warning:[/] listening beyond this machine: anyone who can reach it can add "
+                  "and remove documents (put it behind a proxy that authenticates)", highlight=False, soft_wrap=True)
+    uvicorn.run(application, host=host, port=port, log_level="info", server_header=False,
+                proxy_headers=False, access_log=True)
 
 
 def main() -> None:

@@ -1,6 +1,8 @@
 """The HTML report: one self-contained file (inline CSS and JS, no external requests).
 
-``render_html(report) -> str`` is the whole API (the HTTP service renders the same page).
+``render_html(report) -> str`` is the whole API. The HTTP service renders the same page
+inside a :class:`Frame` (its form above the report, its own stylesheet and script, served
+by the service itself); without a frame the output is the self-contained file.
 Article and source text is hostile input: it only ever reaches the page through Jinja2
 with autoescaping on, never inside a script, a style or a URL (a source URL becomes a
 link only when it is plain ``http(s)``). The page carries a Content-Security-Policy that
@@ -121,6 +123,21 @@ def _first_ids(rs: list[Run], prefix: str, n_findings: int) -> None:
             r.id = f"{prefix}p{p}"
 
 
+@dataclass(frozen=True)
+class Frame:
+    """What a host page (the HTTP service) adds around the report.
+
+    ``banner`` is trusted markup placed first in ``<body>`` (build it with autoescaping);
+    ``styles`` and ``scripts`` are same-origin URLs the page links. With a frame the
+    Content-Security-Policy also allows the page's own origin (``'self'``) for styles,
+    scripts and form posts, and nothing else.
+    """
+
+    banner: Markup
+    styles: tuple[str, ...] = ()
+    scripts: tuple[str, ...] = ()
+
+
 @dataclass
 class _SourceView:
     n: int
@@ -227,14 +244,23 @@ def _finding_views(report: Report) -> list[dict]:
     return out
 
 
-def render_html(report: Report) -> str:
-    """The report as one self-contained HTML page."""
+def report_csp(frame: Frame | None = None) -> str:
+    """The Content-Security-Policy of the page ``render_html`` makes (with ``frame``)."""
     css, js = _asset("report.css"), _asset("report.js")
-    csp = (
+    own = " 'self'" if frame else ""
+    form_action = "'self'" if frame else "'none'"
+    return (
         "default-src 'none'; "
-        f"style-src '{_sha256(css)}'; script-src '{_sha256(js)}'; "
-        "img-src data:; font-src 'none'; connect-src 'none'; base-uri 'none'; form-action 'none'"
+        f"style-src '{_sha256(css)}'{own}; script-src '{_sha256(js)}'{own}; "
+        "img-src data:; font-src 'none'; connect-src 'none'; base-uri 'none'; "
+        f"form-action {form_action}"
     )
+
+
+def render_html(report: Report, *, frame: Frame | None = None) -> str:
+    """The report as one self-contained HTML page (inside ``frame`` for the service)."""
+    css, js = _asset("report.css"), _asset("report.js")
+    csp = report_csp(frame)
     a = report.article
     counts: dict[str, int] = {}
     for f in report.findings:
@@ -242,6 +268,7 @@ def render_html(report: Report) -> str:
     spin = next((f for f in report.findings if f.kind == "spin-density"), None)
     ctx = {
         "csp": csp,
+        "frame": frame,
         "css": Markup(css),
         "js": Markup(js),
         "report": report,

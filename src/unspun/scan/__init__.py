@@ -1,0 +1,59 @@
+"""Crawl-wide scan: reuse families and site ranking over a whole crawl.
+
+Stages, each a Parquet table under the output folder, resumable (see :mod:`.stages`)::
+
+    docs -> features -> pairs -> alignments -> families -> sites
+
+Two engines run them with the same core functions (:mod:`.rows`): ``local`` (DuckDB and
+worker processes) and ``spark`` (:mod:`.spark_engine`, needs ``unspun[spark]``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..errors import SettingsError
+from . import stages
+from .settings import ScanSettings, resolve_settings, save_settings
+
+__all__ = ["ScanSettings", "run_scan", "stage_status"]
+
+ENGINES = ("local", "spark")
+
+
+def run_scan(
+    out: str | Path,
+    settings: ScanSettings,
+    *,
+    engine: str = "local",
+    workers: int | None = None,
+    explicit: dict[str, Any] | None = None,
+    log: Callable[[str], None] = lambda s: None,
+) -> ScanSettings:
+    """Run (or resume) a scan into ``out``; return the settings used (saved ones on resume)."""
+    if engine not in ENGINES:
+        raise SettingsError(f"unknown engine {engine!r}: use one of {', '.join(ENGINES)}")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    st = resolve_settings(out, settings, explicit if explicit is not None else settings.to_dict())
+    from .sql import validate_filter
+
+    validate_filter(st.filter)
+    save_settings(out, st)
+    if engine == "spark":
+        from .spark_engine import run_spark
+
+        run_spark(out, st, workers=workers, log=log)
+    else:
+        from .local import run_local
+
+        run_local(out, st, workers=workers, log=log)
+    return st
+
+
+def stage_status(out: str | Path) -> dict[str, dict[str, Any] | None]:
+    """Each stage's completion marker (None when not complete)."""
+    out = Path(out)
+    return {s: stages.marker(out, s) if stages.is_complete(out, s) else None for s in stages.STAGES}

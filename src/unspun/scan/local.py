@@ -1,0 +1,205 @@
+"""The local engine: stages on one machine, DuckDB for the joins, worker processes for
+features and alignment (the core's functions, via :mod:`unspun.scan.rows`)."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import os
+import time
+from collections.abc import Callable, Iterator
+from itertools import groupby
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ..errors import SettingsError
+from ..ingest import read_records
+from ..lexicon import default_lexicon
+from ..models import IngestFailure
+from ..retrieve import default_max_df
+from . import stages
+from .common import families_and_sites
+from .rows import (
+    ALIGN_SCHEMA,
+    DOCS_SCHEMA,
+    FEATURES_SCHEMA,
+    PAIRS_SCHEMA,
+    align_rows,
+    docs_rows,
+    feature_rows,
+)
+from .settings import ScanSettings
+from .sql import META_COLUMNS, candidate_pairs, frequent_features, oriented_pairs
+
+Progress = Callable[[str], None]
+DOCS_PER_PART = 20_000
+FEATURE_BATCH = 500
+COPIES_PER_TASK = 50
+ROWS_PER_PART = 200_000
+
+_TEXTS: list[str] = []  # set before forking: workers read the texts from here
+_ST: ScanSettings | None = None
+_FREQUENT: frozenset[int] = frozenset()
+
+
+def _pool(workers: int) -> Any:
+    default_lexicon()  # load once, shared by forked workers
+    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
+    return ctx.Pool(workers)
+
+
+def _map(fn: Callable, items: Iterator, workers: int) -> Iterator:
+    if workers <= 1:
+        yield from map(fn, items)
+        return
+    with _pool(workers) as pool:
+        yield from pool.imap(fn, items)
+
+
+def stage_docs(out: Path, st: ScanSettings, log: Progress) -> None:
+    t0 = time.time()
+    d = stages.clear(out, "docs")
+    seen: set[str] = set()
+    batch: list[dict[str, Any]] = []
+    n = part = dups = 0
+    failures = open(d / "failures.jsonl", "w", encoding="utf-8")  # noqa: SIM115
+    with failures:
+        def flush() -> None:
+            nonlocal part, batch
+            if batch:
+                stages.write_table(out, "docs", pa.Table.from_pylist(batch, DOCS_SCHEMA), f"part-{part:05d}")
+                part += 1
+                batch = []
+        for r in docs_rows(read_records(list(st.inputs))):
+            if isinstance(r, IngestFailure):
+                failures.write(json.dumps({"location": r.location, "reason": r.reason}) + "\n")
+                continue
+            if r["id"] in seen:
+                dups += 1
+                continue
+            seen.add(r["id"])
+            r["did"] = n
+            batch.append(r)
+            n += 1
+            if len(batch) >= DOCS_PER_PART:
+                flush()
+        flush()
+    if n == 0:
+        raise SettingsError("scan: no readable documents in the inputs")
+    stages.complete(out, "docs", n, t0, engine="local", duplicate_ids_skipped=dups)
+    log(f"docs: {n} documents ({dups} duplicate ids skipped)")
+
+
+def _features_task(batch: tuple[list[int], list[str]]) -> tuple[list[int], list[int]]:
+    assert _ST is not None
+    return feature_rows(batch[0], batch[1], _ST.fingerprint)
+
+
+def _doc_batches(out: Path) -> Iterator[tuple[list[int], list[str]]]:
+    for f in sorted(stages.stage_dir(out, "docs").glob("part-*.parquet")):
+        for b in pq.ParquetFile(f).iter_batches(FEATURE_BATCH, columns=["did", "text"]):
+            yield b.column(0).to_pylist(), b.column(1).to_pylist()
+
+
+def stage_features(out: Path, st: ScanSettings, workers: int, log: Progress) -> None:
+    global _ST
+    t0 = time.time()
+    stages.clear(out, "features")
+    _ST = st
+    writer = pq.ParquetWriter(stages.stage_dir(out, "features") / "part-0.parquet", FEATURES_SCHEMA)
+    n = 0
+    with writer:
+        for dids, hashes in _map(_features_task, _doc_batches(out), workers):
+            writer.write_table(pa.table({"did": pa.array(dids, pa.int64()),
+                                         "hash": pa.array(hashes, pa.int32())}))
+            n += len(dids)
+    stages.complete(out, "features", n, t0, engine="local")
+    log(f"features: {n} rows")
+
+
+def stage_pairs(out: Path, st: ScanSettings, log: Progress) -> None:
+    import duckdb
+
+    t0 = time.time()
+    stages.clear(out, "pairs")
+    n_docs = stages.marker(out, "docs")["rows"]
+    max_df = st.max_df or default_max_df(n_docs)
+    con = duckdb.connect()
+    con.sql(f"CREATE VIEW m AS SELECT {META_COLUMNS} FROM read_parquet('{stages.glob(out, 'docs')}')")
+    con.sql(f"CREATE TABLE f AS SELECT * FROM read_parquet('{stages.glob(out, 'features')}')")
+    con.sql(f"CREATE TABLE c AS {candidate_pairs('f', max_df, st.min_shared)}")
+    candidates = con.sql("SELECT count(*) FROM c").fetchall()[0][0]
+    try:
+        t = con.sql(oriented_pairs("c", "m", st.filter, st.max_sources) + " ORDER BY b, a").to_arrow_table()
+    except duckdb.Error as e:
+        raise SettingsError(f"--filter {st.filter!r}: {str(e).splitlines()[0]}") from e
+    t = pa.table({c: t.column(c).cast(PAIRS_SCHEMA.field(c).type) for c in PAIRS_SCHEMA.names})
+    stages.write_table(out, "pairs", t)
+    stages.write_table(out, "pairs", con.sql(frequent_features("f", max_df)).to_arrow_table(), "frequent")
+    stages.complete(out, "pairs", t.num_rows, t0, engine="local", max_df=max_df,
+                    candidates_before_filter=candidates)
+    log(f"pairs: {t.num_rows} candidate pairs ({candidates} before the filter; max_df {max_df})")
+
+
+def _align_task(chunk: list[tuple[int, list[int]]]) -> list[dict[str, Any]]:
+    assert _ST is not None
+    rows: list[dict[str, Any]] = []
+    for b, srcs in chunk:
+        rows.extend(align_rows(b, _TEXTS[b], [(a, _TEXTS[a]) for a in srcs], _ST, _FREQUENT))
+    return rows
+
+
+def _copy_chunks(pairs: pa.Table) -> Iterator[list[tuple[int, list[int]]]]:
+    cols = pairs.select(["a", "b"]).to_pydict()
+    chunk: list[tuple[int, list[int]]] = []
+    for b, grp in groupby(zip(cols["b"], cols["a"], strict=True), key=lambda x: x[0]):
+        chunk.append((b, [a for _, a in grp]))
+        if len(chunk) >= COPIES_PER_TASK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def stage_alignments(out: Path, st: ScanSettings, workers: int, log: Progress) -> None:
+    global _TEXTS, _ST, _FREQUENT
+    t0 = time.time()
+    stages.clear(out, "alignments")
+    docs = stages.read_table(out, "docs").select(["did", "text"]).sort_by("did")
+    _TEXTS = docs.column("text").to_pylist()
+    _ST = st
+    _FREQUENT = frozenset(stages.read_table(out, "pairs", "frequent").column("hash").to_pylist())
+    del docs
+    pairs = stages.read_table(out, "pairs")
+    n = part = 0
+    batch: list[dict[str, Any]] = []
+    for rows in _map(_align_task, _copy_chunks(pairs), workers):
+        batch.extend(rows)
+        if len(batch) >= ROWS_PER_PART:
+            stages.write_table(out, "alignments", pa.Table.from_pylist(batch, ALIGN_SCHEMA), f"part-{part:05d}")
+            n, part, batch = n + len(batch), part + 1, []
+    stages.write_table(out, "alignments", pa.Table.from_pylist(batch, ALIGN_SCHEMA), f"part-{part:05d}")
+    n += len(batch)
+    _TEXTS = []
+    stages.complete(out, "alignments", n, t0, engine="local", pairs_aligned=pairs.num_rows)
+    log(f"alignments: {n} passages from {pairs.num_rows} pairs")
+
+
+def run_local(out: Path, st: ScanSettings, *, workers: int | None = None,
+              log: Progress = lambda s: None) -> None:
+    """Run every stage not yet complete, in order."""
+    workers = workers or os.cpu_count() or 1
+    if not stages.is_complete(out, "docs"):
+        stage_docs(out, st, log)
+    if not stages.is_complete(out, "features"):
+        stage_features(out, st, workers, log)
+    if not stages.is_complete(out, "pairs"):
+        stage_pairs(out, st, log)
+    if not stages.is_complete(out, "alignments"):
+        stage_alignments(out, st, workers, log)
+    docs = stages.read_table(out, "docs").select(["did", "id", "site", "date"])
+    families_and_sites(out, st, docs, stages.read_table(out, "alignments"), "local")
+    log("families and sites: done")

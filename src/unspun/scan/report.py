@@ -1,0 +1,96 @@
+"""``unspun scan report DIR``: one self-contained HTML page over a finished scan.
+
+Sites ranked by share of spun copies (bar charts), the family size distribution, and for
+each site with copies a drill-down (``<details>``, no script) to its worst articles and
+their aligned sources. Crawl text is hostile input: it reaches the page only through
+Jinja2 with autoescaping; a Content-Security-Policy forbids any network access and allows
+only the page's own stylesheet (by hash). Bars are SVG, so no inline style is needed.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections import Counter, defaultdict
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from ..errors import SettingsError
+from . import stages
+from .sites import doc_spin
+
+WORST_ARTICLES = 5
+MAX_SITES = 200
+EXCERPT = 400
+
+
+def _excerpt(text: str, start: int, end: int) -> str:
+    s = text[start:end]
+    return s if len(s) <= EXCERPT else s[: EXCERPT - 1] + "…"
+
+
+def report_data(out: Path) -> dict[str, Any]:
+    """What the page shows, from the stage tables (also handy in a notebook)."""
+    missing = [s for s in stages.STAGES if not stages.is_complete(out, s)]
+    if missing:
+        raise SettingsError(f"{out}: the scan is not complete (missing: {', '.join(missing)})")
+    sites = stages.read_table(out, "sites").to_pylist()
+    fams = stages.read_table(out, "families").to_pylist()
+    origins = stages.read_table(out, "families", "origins").to_pylist()
+    al = [r for r in stages.read_table(out, "alignments").to_pylist() if r["accepted"]]
+    docs_t = stages.read_table(out, "docs").select(["did", "id", "site", "title", "url", "date"])
+    docs = {r["did"]: r for r in docs_t.to_pylist()}
+    sizes = Counter(r["size"] for r in fams if r["role"] == "origin")
+    by_copy: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for r in al:
+        by_copy[r["b"]].append(r)
+    origin_of = {(o["pair"], o["passage"]): o for o in origins}
+    by_site: dict[str | None, list[tuple[float, int]]] = defaultdict(list)
+    for b, ps in by_copy.items():
+        if any(origin_of[(p["pair"], p["passage"])]["cross_site"] for p in ps):
+            by_site[docs[b]["site"]].append((doc_spin(ps)[0], b))
+    worst = [b for lst in by_site.values() for _, b in sorted(lst, reverse=True)[:WORST_ARTICLES]]
+    want = set(worst) | {p["a"] for b in worst for p in by_copy[b]}
+    texts: dict[int, str] = {}
+    if want:
+        t = stages.read_table(out, "docs").select(["did", "text"]).to_pydict()
+        texts = {d: x for d, x in zip(t["did"], t["text"], strict=True) if d in want}
+    drill: dict[str | None, list[dict[str, Any]]] = {}
+    for site, lst in by_site.items():
+        arts = []
+        for spin, b in sorted(lst, reverse=True)[:WORST_ARTICLES]:
+            ps = sorted(by_copy[b], key=lambda p: (p["b_start"], p["a"]))
+            arts.append({
+                "doc": docs[b], "spin": spin,
+                "passages": [{
+                    "copy": _excerpt(texts[b], p["b_start"], p["b_end"]),
+                    "source": _excerpt(texts[p["a"]], p["a_start"], p["a_end"]),
+                    "source_doc": docs[p["a"]], "pair": p["pair"], "matched": p["matched"],
+                    "spin_words": p["spin_words"],
+                    "origin": origin_of[(p["pair"], p["passage"])],
+                } for p in ps],
+            })
+        drill[site] = arts
+    settings = (out / "settings.json").read_text(encoding="utf-8")
+    return {
+        "sites": sites[:MAX_SITES], "n_sites": len(sites), "n_docs": len(docs),
+        "n_families": sum(sizes.values()), "sizes": sorted(sizes.items()),
+        "max_size_count": max(sizes.values(), default=1), "drill": drill,
+        "settings": settings, "markers": {s: stages.marker(out, s) for s in stages.STAGES},
+    }
+
+
+def render_report(out: str | Path) -> str:
+    """The HTML page for the scan in ``out``."""
+    data = report_data(Path(out))
+    tpl_dir = resources.files("unspun.scan").joinpath("templates")
+    css = tpl_dir.joinpath("scan.css").read_text(encoding="utf-8")
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True)
+    tpl = env.from_string(tpl_dir.joinpath("scan.html.j2").read_text(encoding="utf-8"))
+    digest = base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
+    csp = f"default-src 'none'; style-src 'sha256-{digest}'; img-src 'none'"
+    return tpl.render(css=css, csp=csp, **data)

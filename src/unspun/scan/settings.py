@@ -1,0 +1,105 @@
+"""Settings of a scan run, saved as ``settings.json`` in the output folder and re-used on resume."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from ..align import AlignSettings
+from ..analyze.sources import SourceSettings
+from ..errors import SettingsError
+from ..fingerprint import FingerprintParams
+
+SETTINGS_FILE = "settings.json"
+
+
+@dataclass(frozen=True)
+class ScanSettings:
+    """Everything that decides a scan's result.
+
+    ``min_shared``: winnowed features a candidate pair must share; ``max_df``: features held
+    by more documents are dropped before pairing (boilerplate, bylines; 0 = the core's
+    :func:`unspun.retrieve.default_max_df` of the crawl size); ``filter``: SQL over the two
+    documents' metadata, ``a`` the earlier one (the presumed source), ``b`` the later;
+    ``max_sources``: candidate sources aligned per document, most shared features first;
+    ``spin_threshold``: a copy is *spun* when at least this share of its copied words were
+    swapped (the core's spin density).
+    """
+
+    inputs: tuple[str, ...] = ()
+    min_shared: int = 3
+    max_df: int = 0
+    filter: str | None = None
+    max_sources: int = 30
+    spin_threshold: float = 0.05
+    fingerprint: FingerprintParams = field(default_factory=FingerprintParams)
+    align: AlignSettings = field(default_factory=AlignSettings)
+    sources: SourceSettings = field(default_factory=SourceSettings)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["inputs"] = list(self.inputs)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ScanSettings:
+        known = {f.name for f in fields(cls)}
+        unknown = set(d) - known
+        if unknown:
+            raise SettingsError(f"unknown scan settings: {', '.join(sorted(unknown))}")
+        d = dict(d)
+        d["inputs"] = tuple(d.get("inputs", ()))
+        d["fingerprint"] = FingerprintParams.from_dict(d.get("fingerprint", {}))
+        d["align"] = AlignSettings(**d.get("align", {}))
+        d["sources"] = SourceSettings(**d.get("sources", {}))
+        return cls(**d)
+
+    def with_changes(self, **changes: Any) -> ScanSettings:
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def save_settings(out: Path, st: ScanSettings) -> None:
+    path = out / SETTINGS_FILE
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(st.to_dict(), indent=2) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def load_settings(out: Path) -> ScanSettings | None:
+    path = out / SETTINGS_FILE
+    if not path.exists():
+        return None
+    try:
+        return ScanSettings.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, TypeError) as e:
+        raise SettingsError(f"{path}: unreadable scan settings ({e})") from e
+
+
+def resolve_settings(out: Path, given: ScanSettings, explicit: dict[str, Any]) -> ScanSettings:
+    """The settings of the run in ``out``: the saved ones on resume, else ``given``.
+
+    ``explicit`` holds the options the user set on this call; one that differs from the
+    saved settings is an error (the stages already written were made with the saved ones).
+    """
+    saved = load_settings(out)
+    if saved is None:
+        if not given.inputs:
+            raise SettingsError(f"{out}: no scan there yet; give the inputs to scan")
+        return given
+    saved_d = saved.to_dict()
+    for k, v in explicit.items():
+        if v is None:
+            continue
+        sv = saved_d.get(k)
+        if k == "inputs":
+            v, sv = list(v), list(sv or [])
+            if not v:
+                continue
+        if v != sv:
+            raise SettingsError(
+                f"{out} holds a scan made with {k}={sv!r}, not {v!r}: "
+                "resume without changing it, or scan into a new --out folder"
+            )
+    return saved

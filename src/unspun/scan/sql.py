@@ -1,0 +1,69 @@
+"""SQL shared by the engines (DuckDB locally, Spark SQL on a cluster): one text, two dialects' common subset."""
+
+from __future__ import annotations
+
+META_COLUMNS = "did, id, site, url, title, published, date, origin, chars, meta"
+
+
+def order_text(alias: str) -> str:
+    """Sort key matching :func:`unspun.scan.rows.order_key` (dated first, by date)."""
+    return f"(CASE WHEN {alias}.date IS NULL THEN '1' ELSE concat('0', {alias}.date) END)"
+
+
+def candidate_pairs(features: str, max_df: int, min_shared: int) -> str:
+    """Unordered pairs (d1 < d2) sharing ``min_shared`` features held by at most ``max_df`` documents."""
+    return f"""
+    SELECT x.did AS d1, y.did AS d2, count(*) AS shared
+    FROM (SELECT did, hash FROM {features} WHERE hash IN (
+            SELECT hash FROM {features} GROUP BY hash
+            HAVING count(*) >= 2 AND count(*) <= {int(max_df)})) x
+    JOIN (SELECT did, hash FROM {features} WHERE hash IN (
+            SELECT hash FROM {features} GROUP BY hash
+            HAVING count(*) >= 2 AND count(*) <= {int(max_df)})) y
+      ON x.hash = y.hash AND x.did < y.did
+    GROUP BY x.did, y.did
+    HAVING count(*) >= {int(min_shared)}
+    """
+
+
+def oriented_pairs(cand: str, meta: str, filter_sql: str | None, max_sources: int) -> str:
+    """Pairs oriented so that ``a`` is published first, filtered, at most ``max_sources`` per ``b``."""
+    k1, k2 = order_text("m1"), order_text("m2")
+    first = f"({k1} < {k2} OR ({k1} = {k2} AND m1.id < m2.id))"
+    where = f"WHERE ({filter_sql})" if filter_sql and filter_sql.strip() else ""
+    return f"""
+    SELECT a, b, shared FROM (
+      SELECT o.a, o.b, o.shared,
+             row_number() OVER (PARTITION BY o.b ORDER BY o.shared DESC, o.a) AS rk
+      FROM (
+        SELECT CASE WHEN {first} THEN c.d1 ELSE c.d2 END AS a,
+               CASE WHEN {first} THEN c.d2 ELSE c.d1 END AS b, c.shared
+        FROM {cand} c JOIN {meta} m1 ON m1.did = c.d1 JOIN {meta} m2 ON m2.did = c.d2
+      ) o
+      JOIN {meta} a ON a.did = o.a JOIN {meta} b ON b.did = o.b
+      {where}
+    ) r WHERE rk <= {int(max_sources)}
+    """
+
+
+def frequent_features(features: str, max_df: int) -> str:
+    """Features held by more than ``max_df`` documents (boilerplate, bylines, stock phrases)."""
+    return f"SELECT hash FROM {features} GROUP BY hash HAVING count(*) > {int(max_df)} ORDER BY hash"
+
+
+def validate_filter(filter_sql: str | None) -> None:
+    """Raise SettingsError when ``filter_sql`` does not compile against the metadata columns
+    (checked with DuckDB on empty tables, before any stage runs)."""
+    if not filter_sql or not filter_sql.strip():
+        return
+    import duckdb
+
+    from ..errors import SettingsError
+
+    con = duckdb.connect()
+    con.sql("CREATE TABLE m (did BIGINT, id VARCHAR, site VARCHAR, url VARCHAR, title VARCHAR, "
+            "published VARCHAR, date VARCHAR, origin VARCHAR, chars BIGINT, meta VARCHAR)")
+    try:
+        con.sql(f"SELECT 1 FROM m a, m b WHERE ({filter_sql})").fetchall()
+    except duckdb.Error as e:
+        raise SettingsError(f"--filter {filter_sql!r}: {str(e).splitlines()[0]}") from e

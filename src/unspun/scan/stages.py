@@ -1,0 +1,73 @@
+"""Stage tables under the output folder: written whole, then marked complete.
+
+Each stage is a folder ``DIR/<stage>/`` holding Parquet files and, written last, the
+marker ``_COMPLETE`` (JSON: rows, seconds, engine). A stage with its marker is skipped on
+the next run; a stage without it (killed half-way) is cleared and run again, and so is
+every stage after it, since they were made from the old one.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+STAGES = ("docs", "features", "pairs", "alignments", "families", "sites")
+MARKER = "_COMPLETE"
+
+
+def stage_dir(out: Path, stage: str) -> Path:
+    return out / stage
+
+
+def is_complete(out: Path, stage: str) -> bool:
+    return (stage_dir(out, stage) / MARKER).exists()
+
+
+def marker(out: Path, stage: str) -> dict[str, Any]:
+    return json.loads((stage_dir(out, stage) / MARKER).read_text(encoding="utf-8"))
+
+
+def clear(out: Path, stage: str) -> Path:
+    """Remove a stage's folder and every later stage's marker; return the empty folder."""
+    d = stage_dir(out, stage)
+    if d.exists():
+        shutil.rmtree(d)
+    for later in STAGES[STAGES.index(stage) + 1 :]:
+        (stage_dir(out, later) / MARKER).unlink(missing_ok=True)
+    d.mkdir(parents=True)
+    return d
+
+
+def complete(out: Path, stage: str, rows: int, started: float, **info: Any) -> None:
+    """Write the marker last: the stage is done."""
+    data = {"stage": stage, "rows": rows, "seconds": round(time.time() - started, 3), **info}
+    path = stage_dir(out, stage) / MARKER
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
+def write_table(out: Path, stage: str, table: pa.Table, name: str = "part-0") -> None:
+    pq.write_table(table, stage_dir(out, stage) / f"{name}.parquet")
+
+
+def read_table(out: Path, stage: str, name: str | None = None) -> pa.Table:
+    """A stage's table (all its part files, or the one named)."""
+    d = stage_dir(out, stage)
+    if name is not None:
+        return pq.read_table(d / f"{name}.parquet")
+    files = sorted(d.glob("part-*.parquet"))
+    if not files:
+        raise FileNotFoundError(f"{d}: no table")
+    return pa.concat_tables([pq.read_table(f) for f in files], promote_options="default")
+
+
+def glob(out: Path, stage: str, name: str = "part-*") -> str:
+    """A glob over a stage's Parquet files (for DuckDB's read_parquet)."""
+    return str(stage_dir(out, stage) / f"{name}.parquet")

@@ -1,0 +1,42 @@
+"""``unspun serve``: the HTTP API and the web page (FastAPI + uvicorn).
+
+::
+
+    from unspun.service import ServiceSettings, create_app
+    app = create_app(ServiceSettings(db=Path("refs.db")))
+
+Modules: ``app`` (the factory, error handlers, OpenAPI), ``api`` (JSON routes), ``page``
+(the web page and its static files), ``core`` (the service object), ``workers`` (the one
+writer thread and the reader pool), ``inputs`` (request bodies -> documents), ``limits``
+(body limit, Host / origin checks, security headers). See docs/service.md.
+"""
+
+from __future__ import annotations
+
+from .app import create_app
+from .core import DEFAULT_CHECK_TIMEOUT, DEFAULT_MAX_BODY, Service, ServiceSettings
+
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+
+
+def is_loopback(host: str) -> bool:
+    """True for the loopback addresses and ``localhost``."""
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+__all__ = [
+    "DEFAULT_CHECK_TIMEOUT",
+    "DEFAULT_MAX_BODY",
+    "LOOPBACK_NAMES",
+    "Service",
+    "ServiceSettings",
+    "create_app",
+    "is_loopback",
+]

@@ -1,0 +1,133 @@
+"""The web page: ``/`` (paste or drop an article), ``/check`` (the report, rendered by
+the same template as ``unspun check --format html``, inside a :class:`Frame` holding the
+form and the JSON download), ``/docs`` (Swagger UI, served from the package), and the
+few static files these need (a fixed list: no path from a request reaches the disk).
+"""
+
+from __future__ import annotations
+
+import base64
+from functools import lru_cache, partial
+from importlib import resources
+
+import jinja2
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from markupsafe import Markup
+
+from .. import __version__
+from ..errors import StoreError, UnspunError
+from ..models import Report
+from ..report.html import Frame, render_html, report_csp
+from ..report.json_report import to_json
+from . import inputs
+from .api import form_input, html_response, read_form, service
+from .limits import ServiceError
+
+PAGE_CSP = (
+    "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; "
+    "base-uri 'none'; form-action 'self'"
+)
+DOCS_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'"
+)
+# name -> (package, resource path, media type)
+STATIC = {
+    "page.css": ("unspun.service", "static/page.css", "text/css"),
+    "page.js": ("unspun.service", "static/page.js", "text/javascript"),
+    "docs.js": ("unspun.service", "static/docs.js", "text/javascript"),
+    "report.css": ("unspun.report", "templates/report.css", "text/css"),
+    "swagger-ui.css": ("fastapi_offline", "static/swagger-ui.css", "text/css"),
+    "swagger-ui-bundle.js": ("fastapi_offline", "static/swagger-ui-bundle.js", "text/javascript"),
+}
+
+router = APIRouter(include_in_schema=False)
+
+
+@lru_cache(maxsize=1)
+def _env() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("unspun.service", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+@lru_cache(maxsize=len(STATIC))
+def _static(name: str) -> bytes:
+    package, path, _ = STATIC[name]
+    return resources.files(package).joinpath(path).read_bytes()
+
+
+def _limits(request: Request) -> dict[str, object]:
+    st = service(request).settings
+    return {"max_body": st.max_body, "max_mb": f"{st.max_body / 2**20:.3g}", "timeout": f"{st.check_timeout:g}", "version": __version__}
+
+
+async def _index_page(request: Request, *, error: str | None = None, text: str = "", status: int = 200) -> Response:
+    try:
+        documents: int | None = await service(request).read(len)
+    except (UnspunError, ServiceError):
+        documents = None
+    html = _env().get_template("index.html.j2").render(
+        error=error, text=text, documents=documents, base=str(request.base_url).rstrip("/"),
+        **_limits(request),
+    )
+    return html_response(html, PAGE_CSP, status)
+
+
+def _framed(report: Report, limits: dict[str, object]) -> str:
+    """The report page with the form above it and the JSON as a download (a data: URL)."""
+    data = base64.b64encode(to_json(report).encode("utf-8")).decode("ascii")
+    banner = _env().get_template("banner.html.j2").render(
+        json_href=f"data:application/json;base64,{data}", article_id=report.article.id, **limits
+    )
+    frame = Frame(banner=Markup(banner), styles=("static/page.css",), scripts=("static/page.js",))
+    return render_html(report, frame=frame)
+
+
+@router.get("/")
+async def index(request: Request) -> Response:
+    return await _index_page(request)
+
+
+@router.get("/check")
+async def check_get(request: Request) -> Response:
+    return await _index_page(request)
+
+
+@router.post("/check")
+async def check_page(request: Request) -> Response:
+    """The form's target: the framed report, or the form again with the error."""
+    svc = service(request)
+    text = ""
+    try:
+        data, name, text = await form_input(await read_form(request))
+        if data is not None:
+            article = partial(inputs.upload_document, data, name, svc.settings.max_body)
+        else:
+            article = partial(inputs.text_document, text)
+        body = await svc.check(article, partial(_framed, limits=_limits(request)))
+    except ServiceError as e:
+        return await _index_page(request, error=e.message, text=text, status=e.status)
+    except StoreError as e:
+        return await _index_page(request, error=f"the index is unavailable ({e})", text=text, status=503)
+    except UnspunError as e:
+        return await _index_page(request, error=str(e), text=text, status=422)
+    return html_response(body, report_csp(Frame(banner=Markup(""))))
+
+
+@router.get("/docs")
+async def docs(request: Request) -> Response:
+    return html_response(_env().get_template("docs.html.j2").render(), DOCS_CSP)
+
+
+@router.get("/static/{name}")
+async def static(name: str) -> Response:
+    if name not in STATIC:
+        raise ServiceError(404, "no such file")
+    return Response(_static(name), media_type=STATIC[name][2],
+                    headers={"Cache-Control": "public, max-age=3600"})

@@ -1,0 +1,168 @@
+"""Crawl-wide scan, local engine, on a generated crawl with known farms (bench/scan_crawl.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+pytest.importorskip("pyarrow")
+pytest.importorskip("duckdb")
+
+from bench.scan_crawl import AGENCIES, FARMS, HONEST, SYNDICATE, make_crawl  # noqa: E402
+
+from unspun.cli import app  # noqa: E402
+from unspun.errors import SettingsError  # noqa: E402
+from unspun.scan import ScanSettings, run_scan, stage_status  # noqa: E402
+from unspun.scan import stages as stg  # noqa: E402
+from unspun.scan.report import render_report  # noqa: E402
+
+FILTER = "a.site <> b.site"
+
+
+@pytest.fixture(scope="module")
+def crawl(tmp_path_factory):
+    c = make_crawl(seed=0)
+    for r in c.records:
+        if r["site"] == "spinfarm.example":
+            r["title"] = "<script>alert(1)</script> & co"
+    path = tmp_path_factory.mktemp("crawl") / "crawl.jsonl"
+    c.write(str(path))
+    return c, path
+
+
+@pytest.fixture(scope="module")
+def scanned(crawl, tmp_path_factory):
+    _, path = crawl
+    out = tmp_path_factory.mktemp("scan") / "out"
+    run_scan(out, ScanSettings(inputs=(str(path),), filter=FILTER), workers=2)
+    return out
+
+
+def _rows(out: Path, stage: str, name: str | None = None) -> list[dict]:
+    return stg.read_table(out, stage, name).to_pylist()
+
+
+def test_every_stage_complete_with_settings(scanned):
+    status = stage_status(scanned)
+    assert all(status.values()), status
+    saved = json.loads((scanned / "settings.json").read_text())
+    assert saved["filter"] == FILTER
+    assert status["docs"]["rows"] == 75
+
+
+def test_farms_rank_at_the_top_with_their_true_origins(scanned):
+    sites = _rows(scanned, "sites")
+    top = [s["site"] for s in sites[:3]]
+    assert set(top) == set(FARMS), [(s["site"], s["spun_share"]) for s in sites]
+    by = {s["site"]: s for s in sites}
+    assert by["spinfarm.example"]["top_origins"][0].split()[0] in AGENCIES[:2]
+    assert by["rewriter.example"]["top_origins"][0].startswith("agency-east.example")
+    for farm in FARMS:
+        assert by[farm]["spun_share"] >= 0.8 and by[farm]["evidence"]
+    # verbatim syndication copies but does not spin; agencies and honest sites copy nothing
+    assert by[SYNDICATE]["copy_share"] == 1.0 and by[SYNDICATE]["spun"] == 0
+    for site in AGENCIES + HONEST:
+        assert by[site]["copies"] == 0, by[site]
+
+
+def test_families_and_origins_match_the_ground_truth(scanned, crawl):
+    c, _ = crawl
+    fams = _rows(scanned, "families")
+    family_of = {r["id"]: r["family"] for r in fams}
+    # boilerplate footers ("Other reports by ...") glue no honest page into a family
+    assert not [i for i in family_of if i.split("/")[0] in HONEST]
+    found = [family_of.get(s) is not None and family_of.get(s) == family_of.get(b) for s, b in c.edges]
+    assert sum(found) / len(found) >= 0.9, [e for e, ok in zip(c.edges, found, strict=True) if not ok]
+    origins = _rows(scanned, "families", "origins")
+    docs = {r["did"]: r["id"] for r in _rows(scanned, "docs")}
+    right = [o["origin_id"] in c.origins[docs[o["b"]]] for o in origins if docs[o["b"]] in c.origins]
+    assert sum(right) / len(right) >= 0.9
+    statuses = {o["origin_status"] for o in origins}
+    assert {"dated", "tie", "partly-undated"} <= statuses  # ties and undated pages are said so
+
+
+def test_resume_reruns_only_the_stage_without_marker(scanned, tmp_path):
+    out = tmp_path / "copy"
+    shutil.copytree(scanned, out)
+    before = {s: (out / s / stg.MARKER).stat().st_mtime_ns for s in stg.STAGES}
+    sites_before = _rows(out, "sites")
+    (out / "sites" / stg.MARKER).unlink()
+    run_scan(out, ScanSettings(), workers=1, explicit={})
+    after = {s: (out / s / stg.MARKER).stat().st_mtime_ns for s in stg.STAGES}
+    assert [s for s in stg.STAGES if before[s] != after[s]] == ["sites"]
+    assert _rows(out, "sites") == sites_before
+
+
+def test_killed_stage_without_marker_reruns_with_later_ones(scanned, tmp_path):
+    out = tmp_path / "killed"
+    shutil.copytree(scanned, out)
+    (out / "alignments" / stg.MARKER).unlink()
+    for f in (out / "alignments").glob("*.parquet"):
+        f.write_bytes(b"half-written")
+    before = {s: (out / s / stg.MARKER).stat().st_mtime_ns for s in ("docs", "pairs", "families")}
+    fams = _rows(out, "families")
+    run_scan(out, ScanSettings(), workers=1, explicit={})
+    assert (out / "docs" / stg.MARKER).stat().st_mtime_ns == before["docs"]
+    assert (out / "pairs" / stg.MARKER).stat().st_mtime_ns == before["pairs"]
+    assert (out / "families" / stg.MARKER).stat().st_mtime_ns != before["families"]
+    assert _rows(out, "families") == fams
+
+
+def test_resume_refuses_other_settings(scanned):
+    with pytest.raises(SettingsError, match="filter"):
+        run_scan(scanned, ScanSettings(filter="a.site = b.site"), explicit={"filter": "a.site = b.site"})
+
+
+def test_bad_filter_is_one_clear_error(tmp_path, crawl):
+    with pytest.raises(SettingsError, match="--filter"):
+        run_scan(tmp_path / "o", ScanSettings(inputs=(str(crawl[1]),), filter="a.nope ="))
+    assert not (tmp_path / "o" / "settings.json").exists()
+
+
+def test_without_filter_same_site_pairs_are_allowed(crawl, tmp_path):
+    run_scan(tmp_path / "nf", ScanSettings(inputs=(str(crawl[1]),)), workers=1)
+    top = [s["site"] for s in _rows(tmp_path / "nf", "sites")[:3]]
+    assert set(top) == set(FARMS)
+
+
+def test_report_is_self_contained_and_escaped(scanned):
+    page = render_report(scanned)
+    assert "spinfarm.example" in page and "Content-Security-Policy" in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in page
+    assert "<script" not in page.lower()
+    assert "http://" not in page and "https://" not in page
+
+
+def test_cli_scan_and_report(crawl, tmp_path):
+    out = tmp_path / "cli"
+    r = CliRunner().invoke(app, ["scan", str(crawl[1]), "--out", str(out), "--filter", FILTER,
+                                 "--workers", "1", "-q"])
+    assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(app, ["scan", "report", str(out)])
+    assert r.exit_code == 0, r.output
+    assert (out / "report.html").read_text().startswith("<!doctype html>")
+    r = CliRunner().invoke(app, ["scan", "--out", str(out), "--filter", "a.id <> b.id"])
+    assert r.exit_code == 2 and "filter" in r.output
+    r = CliRunner().invoke(app, ["scan", "report", str(tmp_path / "nothing")])
+    assert r.exit_code == 2
+
+
+def test_spark_engine_without_pyspark_says_what_to_install(tmp_path, crawl, monkeypatch):
+    import builtins
+
+    real = builtins.__import__
+
+    def no_spark(name, *a, **k):
+        if name.startswith("pyspark"):
+            raise ImportError(name)
+        return real(name, *a, **k)
+
+    monkeypatch.setattr(builtins, "__import__", no_spark)
+    with pytest.raises(SettingsError, match=r"unspun\[spark\]"):
+        run_scan(tmp_path / "s", ScanSettings(inputs=(str(crawl[1]),)), engine="spark")
+    assert os.environ.get("UNSPUN_NEVER_SET") is None

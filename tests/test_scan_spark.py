@@ -1,0 +1,40 @@
+"""The Spark engine gives the same families and sites as the local engine (local[2])."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+pytest.importorskip("pyspark")
+pytest.importorskip("duckdb")
+
+from bench.scan_crawl import make_crawl  # noqa: E402
+
+from unspun.scan import ScanSettings, run_scan  # noqa: E402
+from unspun.scan import stages as stg  # noqa: E402
+
+
+def test_spark_and_local_engines_agree(tmp_path, monkeypatch):
+    monkeypatch.setenv("SPARK_LOCAL_IP", "127.0.0.1")
+    path = tmp_path / "crawl.jsonl"
+    make_crawl(seed=0).write(str(path))
+    st = ScanSettings(inputs=(str(path),), filter="a.site <> b.site")
+    run_scan(tmp_path / "local", st, engine="local", workers=1)
+    try:
+        run_scan(tmp_path / "spark", st, engine="spark", workers=2)
+    finally:
+        from pyspark.sql import SparkSession
+
+        s = SparkSession.getActiveSession()
+        if s is not None and not os.environ.get("UNSPUN_KEEP_SPARK"):
+            s.stop()
+    for stage, name in (("families", None), ("families", "origins"), ("sites", None)):
+        local = stg.read_table(tmp_path / "local", stage, name).to_pylist()
+        spark = stg.read_table(tmp_path / "spark", stage, name).to_pylist()
+        assert local == spark, (stage, name)
+    key = lambda r: (r["b"], r["a"], r["passage"])  # noqa: E731
+    la = sorted(stg.read_table(tmp_path / "local", "alignments").to_pylist(), key=key)
+    sa = sorted(stg.read_table(tmp_path / "spark", "alignments").to_pylist(), key=key)
+    assert la == sa
+    assert stg.marker(tmp_path / "spark", "alignments")["engine"] == "spark"
