@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from .analyze.edits import classify_equal, classify_run, reorder_edit
 from .fingerprint import classify_word
@@ -40,6 +41,7 @@ class AlignSettings:
     min_seed_ratio: float = 0.5
     max_source_gap: int = 3  # sentences between two parts of one passage, source side
     max_pairs_per_sentence: int = 4
+    min_key_overlap: float = 0.25  # shared content keys / the smaller sentence's, before aligning
 
 
 @dataclass
@@ -50,6 +52,7 @@ class _Prepared:
     content: list[bool]
     sent_ranges: list[tuple[int, int]]
     sent_keys: list[set[str]] = field(default_factory=list)
+    maps: dict = field(default_factory=dict)  # token range -> look-up tables (see _d_maps)
 
 
 def prepare(toks: Tokens) -> _Prepared:
@@ -95,20 +98,36 @@ class Unit:
     edits: list[Edit]
 
 
-def _map_keys(a: _Prepared, ai: range, d: _Prepared, di: range) -> tuple[list[str], list[str]]:
-    """Keys for SequenceMatcher: article tokens equivalent to a candidate token take its key."""
-    lex = default_lexicon()
-    d_norm = [d.toks.norm[j] for j in di]
-    by_norm = set(d_norm)
+@lru_cache(maxsize=200_000)
+def _groups(word: str) -> tuple[int, ...]:
+    return default_lexicon().group_ids(word)
+
+
+def _d_maps(d: _Prepared, di: range) -> tuple[set[str], dict[str, str], dict[str, str], dict[int, str]]:
+    """Look-up tables of a candidate token range (cached: each is compared many times)."""
+    key = (di.start, di.stop)
+    got = d.maps.get(key)
+    if got is not None:
+        return got
     by_key: dict[str, str] = {}
     by_stem: dict[str, str] = {}
-    d_content = []
+    by_group: dict[int, str] = {}
     for j in di:
         w = d.toks.norm[j]
         by_key.setdefault(d.keys[j], w)
         by_stem.setdefault(d.stems[j], w)
         if d.content[j]:
-            d_content.append((d.toks.base(j), w))
+            for g in _groups(d.toks.base(j)):
+                by_group.setdefault(g, w)
+    got = ({d.toks.norm[j] for j in di}, by_key, by_stem, by_group)
+    d.maps[key] = got
+    return got
+
+
+def _map_keys(a: _Prepared, ai: range, d: _Prepared, di: range) -> tuple[list[str], list[str]]:
+    """Keys for SequenceMatcher: article tokens equivalent to a candidate token take its key."""
+    d_norm = d.toks.norm[di.start : di.stop]
+    by_norm, by_key, by_stem, by_group = _d_maps(d, di)
     a_keys = []
     for i in ai:
         w = a.toks.norm[i]
@@ -116,11 +135,10 @@ def _map_keys(a: _Prepared, ai: range, d: _Prepared, di: range) -> tuple[list[st
             a_keys.append(w)
             continue
         k = by_key.get(a.keys[i]) or by_stem.get(a.stems[i])
-        if k is None and a.content[i]:
-            b = a.toks.base(i)
-            for db, dw in d_content:
-                if lex.are_synonyms(b, db):
-                    k = dw
+        if k is None and a.content[i] and by_group:
+            for g in _groups(a.toks.base(i)):
+                k = by_group.get(g)
+                if k is not None:
                     break
         a_keys.append(k if k is not None else "\x00" + w)
     return a_keys, d_norm
@@ -290,8 +308,15 @@ def seed_pairs(a: _Prepared, d: _Prepared, st: AlignSettings) -> dict[int, list[
         for k in ks:
             for j in inv.get(k, ()):
                 shared[j] += 1
+        size = len(ks)
+        dk = d.sent_keys
         cands = sorted(
-            (j for j, n in shared.items() if n >= st.min_seed_content), key=lambda j: (-shared[j], j)
+            (
+                j
+                for j, n in shared.items()
+                if n >= st.min_seed_content and n >= st.min_key_overlap * min(size, len(dk[j]))
+            ),
+            key=lambda j: (-shared[j], j),
         )[: st.max_pairs_per_sentence]
         out = []
         a0, a1 = a.sent_ranges[s]

@@ -122,6 +122,11 @@ class Lexicon:
             self._index[term] = g
         return g  # type: ignore[return-value]
 
+    def group_ids(self, term: str) -> tuple[int, ...]:
+        """Ids of the synonym groups ``term`` belongs to (two terms are synonyms when they
+        share one): lets a caller index many terms once instead of comparing all pairs."""
+        return self._gids(normalize_term(term))
+
     def synonyms(self, term: str) -> frozenset[str]:
         """All terms sharing a synonym group with ``term`` (``term`` itself excluded)."""
         t = normalize_term(term)

@@ -20,11 +20,11 @@ from .tokens import tokenize
 @dataclass(frozen=True)
 class CheckSettings:
     """``candidates`` documents are always aligned; up to ``max_candidates`` when further
-    ones still share ``extra_min_shared`` features or a quarter of the best one's (a long
+    ones still share ``extra_min_shared`` features and a third of the best one's (a long
     article stitched from many sources)."""
 
     candidates: int = 12
-    max_candidates: int = 30
+    max_candidates: int = 24
     extra_min_shared: int = 4
     min_unsourced_words: int = 4
     align: AlignSettings = field(default_factory=AlignSettings)
@@ -36,7 +36,7 @@ def _candidates(doc: Document, index: BaseIndex, st: CheckSettings) -> list:
     cands = retrieve(doc, index, k=max(st.candidates, st.max_candidates))
     if not cands:
         return []
-    floor = max(st.extra_min_shared, cands[0].shared_features // 4)
+    floor = max(st.extra_min_shared, cands[0].shared_features // 3)
     return [c for n, c in enumerate(cands) if n < st.candidates or c.shared_features >= floor]
 
 
