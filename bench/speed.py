@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import inspect
 import json
 import os
 import platform
@@ -112,6 +113,11 @@ def _rm_db(path: Path) -> None:
         p = Path(str(path) + suffix)
         if p.exists():
             p.unlink()
+
+
+def default_batch_size() -> int:
+    """The batch size ``index.add`` uses when none is given."""
+    return int(inspect.signature(unspun.BaseIndex.add).parameters["batch_size"].default)
 
 
 def _log(msg: str) -> None:
@@ -313,6 +319,7 @@ def throughput(folder: Path, workdir: Path, repeats: int) -> dict[str, Any]:
         "words": words,
         "repeats": repeats,
         "lexicon_load_seconds": lexicon_load,
+        "batch_size": default_batch_size(),
         "runs": runs,
         "index": facts,
     }
@@ -428,6 +435,7 @@ def child_build(n: int, db: Path, folder: Path, seed: int, batch_size: int) -> d
         "add_seconds": add_s,
         "docs_per_s": n / add_s,
         "segments": segments,
+        "batch_size": batch_size,
         "rss_start_kb": rss_start,
         "rss_before_add_kb": rss_ready,
         "rss_after_add_kb": rss_after,
@@ -797,7 +805,8 @@ def write_markdown(res: dict[str, Any], path: Path) -> None:
       "CPU = `time.process_time()` of the process (user + system), less disturbed than wall "
       f"time by other work on the machine (load average after this part: {tp.get('load_avg_at_end', ['?'])[0]}). "
       f"unspun warm ÷ MinHash: {tp['ratio_warm_vs_minhash']:.2f}×. The unspun figure is end to end "
-      "(fingerprints, one SQLite transaction per 500 documents, WAL, written to disk); MinHash+LSH "
+      f"(fingerprints, one SQLite transaction per {tp.get('batch_size', 500):,} documents (`add()`'s default), "
+      "WAL, written to disk); MinHash+LSH "
       f"inserts into datasketch's in-memory LSH ({tp['minhash_bands_rows'][0]} bands × "
       f"{tp['minhash_bands_rows'][1]} rows) and writes nothing. MinHash time split: shingling "
       f"{tp['minhash_shingle_seconds']:.2f} s, signatures {tp['minhash_signature_seconds']:.2f} s, "
@@ -863,7 +872,9 @@ def write_markdown(res: dict[str, Any], path: Path) -> None:
                 vals.append(f"{d['bytes'] / s['n']:,.1f}" if d else "")
             a(f"| {nm} | " + " | ".join(vals) + " |")
         a("")
-        a("Build speed during each build (documents/s per ~5% segment, synthesis excluded):\n")
+        a("Build speed during each build (documents/s per ~5% segment, synthesis excluded; "
+          + ", ".join(f"{_label(s['n'])}: batches of {s['build'].get('batch_size', 500):,}" for s in built)
+          + "):\n")
         for s in built:
             segs = s["build"]["segments"]
             a(f"- {_label(s['n'])}: " + ", ".join(f"{g['segment_docs_per_s']:,.0f}" for g in segs))
@@ -1053,7 +1064,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=str(RESULTS), help="results folder")
     ap.add_argument("--repeats", type=int, default=3, help="timing repeats (median)")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--batch-size", type=int, default=500, help="documents per add() transaction")
+    ap.add_argument("--batch-size", type=int, default=None,
+                    help="documents per add() transaction in the scale builds (default: add()'s own)")
     ap.add_argument("--reuse", action="store_true", help="reuse existing indexes of the right size")
     ap.add_argument("--append-test", default="", help="e.g. 500,5000,500+cache1024: add --append-docs "
                     "documents to a copy of the largest index per batch size (+cache: SQLite cache MB)")
@@ -1063,6 +1075,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--db", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     folder = data_dir(args.data_dir)
+    if args.batch_size is None:
+        args.batch_size = default_batch_size()
 
     if args.child_build is not None:  # internal: one build in its own process
         res = child_build(args.child_build, Path(args.db), folder, args.seed, args.batch_size)
