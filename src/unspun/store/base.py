@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import itertools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -95,10 +96,12 @@ class BaseIndex:
     ) -> list[tuple[str, int]]:
         """The ``k`` documents sharing most features with ``hashes``: (doc id, shared)."""
         counts = self._count(hashes, max_df)
-        top = sorted(
+        # ties by backend key (document number or id), so the order is the same every run
+        top = heapq.nsmallest(
+            k * 2,
             ((n, key) for key, n in counts.items() if n >= min_shared),
-            key=lambda x: (-x[0], str(x[1])),
-        )[: k * 2]
+            key=lambda x: (-x[0], x[1]),
+        )
         names = self._resolve([key for _, key in top])
         return [(names[key], n) for n, key in top if key in names][:k]
 

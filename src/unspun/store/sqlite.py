@@ -69,6 +69,9 @@ class SQLiteIndex(BaseIndex):
         readonly: bool = False,
     ) -> None:
         self.path = Path(path)
+        # features seen held by at least N documents (a lower bound: postings only grow,
+        # except by remove(), which clears it); lets retrieval skip re-reading them
+        self._frequent: dict[int, int] = {}
         if not self.path.exists():
             if not create:
                 raise StoreError(f"{self.path}: no index here (build one with `unspun index add`)")
@@ -183,6 +186,7 @@ class SQLiteIndex(BaseIndex):
             raise StoreError(f"{self.path}: write failed, batch rolled back ({e})") from None
 
     def remove(self, ids: Iterable[str]) -> int:
+        self._frequent.clear()
         n = 0
         with self.conn:
             for i in ids:
@@ -199,11 +203,16 @@ class SQLiteIndex(BaseIndex):
         q = "SELECT doc FROM postings WHERE h = ? LIMIT ?"
         ex = self.conn.execute
         lim = max_df + 1
+        frequent = self._frequent
         for h in set(hashes):
+            if frequent.get(h, 0) > max_df:
+                continue  # known to be held by more documents than max_df: stop-listed
             rows = ex(q, (h, lim)).fetchall()
             if len(rows) <= max_df:
                 for (d,) in rows:
                     counts[d] += 1
+            else:
+                frequent[h] = len(rows)
         return counts
 
     def _resolve(self, keys: list[Any]) -> dict[Any, str]:
