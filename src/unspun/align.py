@@ -45,7 +45,7 @@ class AlignSettings:
 
 
 @dataclass
-class _Prepared:
+class Prepared:
     toks: Tokens
     keys: list[str]  # content key (synonym class) or stopword/number itself
     stems: list[str]
@@ -55,7 +55,7 @@ class _Prepared:
     maps: dict = field(default_factory=dict)  # token range -> look-up tables (see _d_maps)
 
 
-def prepare(toks: Tokens) -> _Prepared:
+def prepare(toks: Tokens) -> Prepared:
     """Per-token keys and per-sentence key sets used by the aligner."""
     keys, stems, content = [], [], []
     lex = default_lexicon()
@@ -71,7 +71,7 @@ def prepare(toks: Tokens) -> _Prepared:
         if i == len(toks.sent) or toks.sent[i] != toks.sent[start]:
             ranges.append((start, i))
             start = i
-    p = _Prepared(toks, keys, stems, content, ranges)
+    p = Prepared(toks, keys, stems, content, ranges)
     p.sent_keys = [
         {k for t in range(a, b) if content[t] for k in (keys[t], stems[t])} for a, b in ranges
     ]
@@ -103,7 +103,7 @@ def _groups(word: str) -> tuple[int, ...]:
     return default_lexicon().group_ids(word)
 
 
-def _d_maps(d: _Prepared, di: range) -> tuple[set[str], dict[str, str], dict[str, str], dict[int, str]]:
+def _d_maps(d: Prepared, di: range) -> tuple[set[str], dict[str, str], dict[str, str], dict[int, str]]:
     """Look-up tables of a candidate token range (cached: each is compared many times)."""
     key = (di.start, di.stop)
     got = d.maps.get(key)
@@ -124,7 +124,7 @@ def _d_maps(d: _Prepared, di: range) -> tuple[set[str], dict[str, str], dict[str
     return got
 
 
-def _map_keys(a: _Prepared, ai: range, d: _Prepared, di: range) -> tuple[list[str], list[str]]:
+def _map_keys(a: Prepared, ai: range, d: Prepared, di: range) -> tuple[list[str], list[str]]:
     """Keys for SequenceMatcher: article tokens equivalent to a candidate token take its key."""
     d_norm = d.toks.norm[di.start : di.stop]
     by_norm, by_key, by_stem, by_group = _d_maps(d, di)
@@ -208,7 +208,7 @@ def _moved_blocks(
     return moved
 
 
-def align_unit(a: _Prepared, ai: range, d: _Prepared, di: range) -> _Alignment:
+def align_unit(a: Prepared, ai: range, d: Prepared, di: range) -> _Alignment:
     """Align two token ranges: monotonic blocks, then moved clauses."""
     a_keys, d_keys = _map_keys(a, ai, d, di)
     sm = SequenceMatcher(None, a_keys, d_keys, autojunk=False)
@@ -243,7 +243,7 @@ def _inside(block: tuple[int, int, int], i1: int, i2: int, j1: int, j2: int) -> 
 
 
 def _unit(
-    a: _Prepared, s: int, d: _Prepared, d_first: int, d_last: int
+    a: Prepared, s: int, d: Prepared, d_first: int, d_last: int
 ) -> Unit | None:
     a0, a1 = a.sent_ranges[s]
     d0 = d.sent_ranges[d_first][0]
@@ -294,7 +294,7 @@ def _unit(
     )
 
 
-def seed_pairs(a: _Prepared, d: _Prepared, st: AlignSettings) -> dict[int, list[tuple[int, int]]]:
+def seed_pairs(a: Prepared, d: Prepared, st: AlignSettings) -> dict[int, list[tuple[int, int]]]:
     """Article sentence -> [(candidate sentence, matched tokens)] for pairs that qualify."""
     inv: dict[str, list[int]] = defaultdict(list)
     for j, ks in enumerate(d.sent_keys):
@@ -336,7 +336,7 @@ def seed_pairs(a: _Prepared, d: _Prepared, st: AlignSettings) -> dict[int, list[
     return seeds
 
 
-def align_units(a: _Prepared, d: _Prepared, st: AlignSettings | None = None) -> list[Unit]:
+def align_units(a: Prepared, d: Prepared, st: AlignSettings | None = None) -> list[Unit]:
     """Aligned units (one per seeded article sentence), in article order."""
     st = st or AlignSettings()
     seeds = seed_pairs(a, d, st)

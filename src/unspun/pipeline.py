@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from . import __version__
-from .align import AlignSettings, align_units, group_passages, prepare, to_passage
+from .align import AlignSettings, Prepared, align_units, group_passages, prepare, to_passage
 from .analyze.findings import find_all
 from .analyze.sources import SourceSettings, has_evidence, resolve_overlaps
 from .analyze.unsourced import covered_fraction, uncovered_runs
 from .analyze.verdict import VerdictSettings, decide
 from .errors import IngestError
-from .models import Document, Report, SourceMatch
+from .models import Document, Passage, Report, SourceMatch
 from .retrieve import retrieve
 from .store.base import BaseIndex
 from .tokens import tokenize
@@ -30,6 +31,49 @@ class CheckSettings:
     align: AlignSettings = field(default_factory=AlignSettings)
     sources: SourceSettings = field(default_factory=SourceSettings)
     verdict: VerdictSettings = field(default_factory=VerdictSettings)
+
+
+@dataclass(frozen=True)
+class SourceTrace:
+    """What one candidate source explains of an article: its passages, and whether the
+    evidence rule accepts it as a source."""
+
+    source: str
+    passages: tuple[Passage, ...]
+    accepted: bool
+
+
+def trace_sources(
+    article: str | Prepared,
+    sources: Mapping[str, str],
+    align: AlignSettings | None = None,
+    evidence: SourceSettings | None = None,
+    skip: Callable[[str], bool] | None = None,
+) -> list[SourceTrace]:
+    """Align an article with candidate sources (id -> text): ``check`` after retrieval.
+
+    ``skip(sentence_text)`` drops aligned article sentences before the decision (the crawl
+    scan drops boilerplate this way). Sources that align nothing, or whose units are all
+    beaten by a stronger source on the same spans, are left out; the rest keep the given order.
+    """
+    align = align or AlignSettings()
+    evidence = evidence or SourceSettings()
+    a = prepare(tokenize(article)) if isinstance(article, str) else article
+    text = a.toks.text
+    per_source = {}
+    for sid, stext in sources.items():
+        units = align_units(a, prepare(tokenize(stext)), align)
+        if skip is not None:
+            units = [u for u in units if not skip(text[u.a_span[0] : u.a_span[1]])]
+        if units:
+            per_source[sid] = units
+    out = []
+    for sid, units in resolve_overlaps(per_source, evidence).items():
+        if units:
+            groups = group_passages(units, align)
+            passages = tuple(to_passage(g) for g in groups)
+            out.append(SourceTrace(sid, passages, has_evidence(groups, evidence)))
+    return out
 
 
 def _candidates(doc: Document, index: BaseIndex, st: CheckSettings) -> list:
@@ -56,26 +100,19 @@ def check(
         raise IngestError(f"{doc.id}: the article has no text")
     a_toks = tokenize(doc.text)
     a = prepare(a_toks)
-    per_source = {}
-    docs = {}
+    docs: dict[str, Document] = {}
     for cand in _candidates(doc, index, st):
         src = index.get(cand.doc_id)
         if src is None or (src.id == doc.id and src.text == doc.text):
             continue
-        units = align_units(a, prepare(tokenize(src.text)), st.align)
-        if units:
-            per_source[src.id] = units
-            docs[src.id] = src
-    per_source = resolve_overlaps(per_source, st.sources)
+        docs[src.id] = src
     sources: list[SourceMatch] = []
-    for sid, units in per_source.items():
-        groups = group_passages(units, st.align)
-        if not units or not has_evidence(groups, st.sources):
+    for tr in trace_sources(a, {i: d.text for i, d in docs.items()}, st.align, st.sources):
+        if not tr.accepted:
             continue
-        passages = tuple(to_passage(g) for g in groups)
-        cov = covered_fraction(a_toks, [p.article_span for p in passages])
-        score = sum(p.matched_tokens for p in passages) / max(1, len(a_toks))
-        sources.append(SourceMatch(doc=docs[sid], coverage=cov, score=score, passages=passages))
+        cov = covered_fraction(a_toks, [p.article_span for p in tr.passages])
+        score = sum(p.matched_tokens for p in tr.passages) / max(1, len(a_toks))
+        sources.append(SourceMatch(doc=docs[tr.source], coverage=cov, score=score, passages=tr.passages))
     sources.sort(key=lambda s: (-s.coverage, -s.score, s.doc.id))
     covered = [p.article_span for s in sources for p in s.passages]
     coverage = covered_fraction(a_toks, covered)
