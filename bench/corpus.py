@@ -101,3 +101,12 @@ def load_basil(ddir: Path) -> list[dict[str, Any]]:
         r["corpus"] = "basil"
         out.append(r)
     return out
+
+
+def write_results(name: str, res: dict[str, Any], markdown: str, *, scratch: bool = False) -> Path:
+    """Write ``NAME.json`` and ``NAME.md`` to bench/results (bench/work for partial runs)."""
+    out = repo_root() / "bench" / ("work" if scratch else "results")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{name}.json").write_text(json.dumps(res, indent=1) + "\n")
+    (out / f"{name}.md").write_text(markdown)
+    return out

@@ -20,7 +20,6 @@ import argparse
 import bisect
 import datetime as _dt
 import functools
-import json
 import re
 import shlex
 import statistics
@@ -387,10 +386,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(argv) if argv is not None else sys.argv[1:]
     res["command"] = " ".join(["python -m bench.pan", *map(shlex.quote, argv)])
     res["date"] = _dt.date.today().isoformat()
-    out = corpus.repo_root() / "bench" / ("work" if args.limit else "results")
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "pan.json").write_text(json.dumps(res, indent=1) + "\n")
-    (out / "pan.md").write_text(markdown(res))
+    corpus.write_results("pan", res, markdown(res), scratch=bool(args.limit))
     print(markdown(res))
     return 0
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
-import json
 import re
 import shlex
 import statistics
@@ -226,10 +225,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(argv) if argv is not None else sys.argv[1:]
     res["command"] = " ".join(["python -m bench.paraphrase", *map(shlex.quote, argv)])
     res["date"] = _dt.date.today().isoformat()
-    out = corpus.repo_root() / "bench" / ("work" if args.limit else "results")
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "paraphrase.json").write_text(json.dumps(res, indent=1) + "\n")
-    (out / "paraphrase.md").write_text(markdown(res))
+    corpus.write_results("paraphrase", res, markdown(res), scratch=bool(args.limit))
     print(markdown(res))
     return 0
 

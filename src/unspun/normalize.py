@@ -56,7 +56,3 @@ def fold_number(token: str) -> str:
         t = t.replace(",", "")
     return t
 
-
-def fold_text(text: str) -> str:
-    """Fold a whole string the same way as tokens (for lexicon look-ups of phrases)."""
-    return " ".join(fold_token(w) for w in text.split())

@@ -52,7 +52,8 @@ class BaseIndex:
     params: FingerprintParams = DEFAULT_PARAMS
 
     # -- to implement -----------------------------------------------------------------
-    def _existing_text(self, doc_id: str) -> str | None:
+    def _existing_texts(self, ids: list[str]) -> dict[str, str]:
+        """Stored text of those of ``ids`` already in the index (one query per batch)."""
         raise NotImplementedError
 
     def _write_batch(self, docs: list[tuple[Document, set[int], bool]]) -> None:
@@ -122,6 +123,9 @@ class BaseIndex:
         result = AddResult()
         for batch in _batches(records, batch_size):
             todo: dict[str, tuple[Document, bool]] = {}
+            existing = self._existing_texts(
+                list({r.id for r in batch if isinstance(r, Document)})
+            )
             for rec in batch:
                 if isinstance(rec, IngestFailure):
                     result.failures.append(rec)
@@ -133,7 +137,7 @@ class BaseIndex:
                     todo[rec.id] = (rec, todo[rec.id][1])
                     result.replaced += 1
                     continue
-                old = self._existing_text(rec.id)
+                old = existing.get(rec.id)
                 if old is not None and old == rec.text:
                     result.unchanged += 1
                     continue

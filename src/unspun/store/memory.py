@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from ..fingerprint import DEFAULT_PARAMS, FingerprintParams, features
+from ..fingerprint import DEFAULT_PARAMS, FingerprintParams
 from ..models import Document
 from .base import BaseIndex
 
@@ -18,9 +18,8 @@ class MemoryIndex(BaseIndex):
         self._feats: dict[str, set[int]] = {}
         self._postings: dict[int, set[str]] = defaultdict(set)
 
-    def _existing_text(self, doc_id: str) -> str | None:
-        d = self._docs.get(doc_id)
-        return d.text if d else None
+    def _existing_texts(self, ids: list[str]) -> dict[str, str]:
+        return {i: self._docs[i].text for i in ids if i in self._docs}
 
     def _write_batch(self, docs: list[tuple[Document, set[int], bool]]) -> None:
         for doc, feats, replaces in docs:
@@ -62,9 +61,6 @@ class MemoryIndex(BaseIndex):
                 for d in p:
                     counts[d] += 1
         return dict(counts)
-
-    def features_of(self, doc_id: str) -> set[int]:
-        return self._feats.get(doc_id) or features(self._docs[doc_id].text, self.params)
 
     def __len__(self) -> int:
         return len(self._docs)

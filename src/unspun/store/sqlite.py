@@ -150,9 +150,13 @@ class SQLiteIndex(BaseIndex):
         return stored
 
     # -- writing ------------------------------------------------------------------------
-    def _existing_text(self, doc_id: str) -> str | None:
-        row = self.conn.execute("SELECT text FROM docs WHERE id = ?", (doc_id,)).fetchone()
-        return row[0] if row else None
+    def _existing_texts(self, ids: list[str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for i in range(0, len(ids), 900):  # under SQLite's limit of bound variables
+            chunk = ids[i : i + 900]
+            marks = ",".join("?" * len(chunk))
+            out.update(self.conn.execute(f"SELECT id, text FROM docs WHERE id IN ({marks})", chunk))
+        return out
 
     def _delete(self, doc_id: str) -> bool:
         row = self.conn.execute("SELECT num, text FROM docs WHERE id = ?", (doc_id,)).fetchone()
