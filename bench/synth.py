@@ -133,3 +133,52 @@ def corpus(n: int, folder: Path, seed: int = 0) -> Iterator[Document]:
         synth = Synth(real, seed)
         for i in range(n - len(real)):
             yield synth.doc(i)
+
+
+class Babbler:
+    """Original-looking documents that share no passage with anything: a first-order word
+    Markov chain over the real pool's sentences (word frequencies, sentence lengths and
+    stopword rhythm of news, no reused run of words beyond chance).
+
+    The scan benchmark needs 10^5-10^6 *originals* whose only reuse is the generated one;
+    the pool has ~23k real documents, and :class:`Synth`'s documents reuse real sentences
+    (good for retrieval load, wrong for family ground truth). Document ``i`` depends only
+    on ``(seed, i)``.
+    """
+
+    END = (".", "?", "!")
+
+    def __init__(self, real: list[Document], seed: int = 0) -> None:
+        self.seed = seed
+        nxt: dict[str, list[str]] = {}
+        starts: list[str] = []
+        for d in real:
+            for s in sentences(d.text):
+                words = s.split()
+                if len(words) < 4:
+                    continue
+                starts.append(words[0])
+                for w1, w2 in zip(words, words[1:], strict=False):
+                    nxt.setdefault(w1, []).append(w2)
+        self.next = nxt
+        self.starts = starts
+
+    def sentence(self, rng: random.Random) -> str:
+        w = self.starts[rng.randrange(len(self.starts))]
+        out = [w]
+        while len(out) < 40:
+            if w.endswith(self.END) and len(out) >= 6:
+                break
+            cands = self.next.get(w)
+            if not cands:
+                break
+            w = cands[rng.randrange(len(cands))]
+            out.append(w)
+        s = " ".join(out)
+        return s if s.endswith(self.END) else s + "."
+
+    def doc(self, i: int) -> Document:
+        rng = random.Random(f"babble:{self.seed}:{i}")
+        paras = [" ".join(self.sentence(rng) for _ in range(rng.randint(1, 3)))
+                 for _ in range(rng.randint(3, 6))]
+        return Document(id=f"babble/{i:07d}", text="\n\n".join(paras), title=None)

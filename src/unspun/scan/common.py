@@ -15,7 +15,7 @@ from .sites import build_sites
 
 FAMILIES_SCHEMA = pa.schema([
     ("family", pa.int64()), ("did", pa.int64()), ("id", pa.string()), ("site", pa.string()),
-    ("date", pa.string()), ("size", pa.int64()), ("sites", pa.int64()), ("role", pa.string()),
+    ("date", pa.string()), ("start", pa.int64()), ("end", pa.int64()), ("size", pa.int64()), ("sites", pa.int64()), ("role", pa.string()),
     ("origin", pa.int64()), ("origin_id", pa.string()), ("origin_site", pa.string()),
     ("origin_status", pa.string()),
 ])
@@ -59,7 +59,7 @@ def families_and_sites(out: Path, st: ScanSettings, docs: pa.Table, alignments: 
     if not stages.is_complete(out, "families"):
         t0 = time.time()
         stages.clear(out, "families")
-        fam, org = build_families(passages, meta)
+        fam, org = build_families(passages, meta, st.sources.min_evidence)
         stages.write_table(out, "families", pa.Table.from_pylist(fam, FAMILIES_SCHEMA))
         stages.write_table(out, "families", pa.Table.from_pylist(org, ORIGINS_SCHEMA), "origins")
         stages.complete(out, "families", len(fam), t0, engine=engine,

@@ -1,6 +1,16 @@
-"""Reuse families (connected components of accepted pairs) and inferred origins.
+"""Reuse families (clusters of copied passages) and inferred origins.
 
 Both engines call these functions on the accepted passages (small next to the crawl).
+
+*Families* are clusters of passages, not of whole documents (as passim's extents and
+clusters): every accepted alignment joins a span of the source to a span of the copy;
+spans of one document that overlap (by half the shorter one) are one node; a family is a
+connected set of nodes. Passages of at least ``min_tokens`` matched tokens (the
+evidence rule's minimum) link nodes, and so does the longest passage of each pair; a
+short stock sentence aligned beside a pair's story ("This article was produced by our
+newsroom") does not join two stories. A page stitched from three wire stories therefore sits in three
+families, and the three stories stay apart; a boilerplate sentence two pages share makes
+a small family of its own instead of gluing their stories together.
 
 *Origin of a passage*: the passages of the copy that overlap it (by half the shorter one)
 name its direct sources; each source's own copied passages over the source span are
@@ -79,18 +89,64 @@ def pick_origin(dids: Iterable[int], meta: Mapping[int, DocMeta]) -> tuple[int, 
     return ds[0], "dated"
 
 
+def _span_nodes(passages: list[dict[str, Any]]) -> tuple[list[int], list[int],
+                                                          list[tuple[int, int, int]]]:
+    """Node of each passage's source side and copy side; nodes as (did, start, end).
+
+    A document's spans are swept in (start, end) order; a span overlapping the current
+    node's extent by half the shorter of the two joins it (the extent grows), else it opens
+    a new node.
+    """
+    spans: dict[int, list[tuple[int, int, int]]] = defaultdict(list)  # did -> (s, e, slot)
+    for i, p in enumerate(passages):
+        spans[p["a"]].append((p["a_start"], p["a_end"], 2 * i))
+        spans[p["b"]].append((p["b_start"], p["b_end"], 2 * i + 1))
+    slot_node = [0] * (2 * len(passages))
+    nodes: list[tuple[int, int, int]] = []
+    for did in sorted(spans):
+        cur = -1
+        cs = ce = 0
+        for s, e, slot in sorted(spans[did]):
+            if cur >= 0 and _overlaps(s, e, cs, ce):
+                ce = max(ce, e)
+                nodes[cur] = (did, cs, ce)
+            else:
+                cur, cs, ce = len(nodes), s, e
+                nodes.append((did, s, e))
+            slot_node[slot] = cur
+    return slot_node[0::2], slot_node[1::2], nodes
+
+
 def build_families(
-    passages: list[dict[str, Any]], meta: Mapping[int, DocMeta]
+    passages: list[dict[str, Any]], meta: Mapping[int, DocMeta], min_tokens: int = 12
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(family rows, one per document; origin rows, one per accepted passage).
+    """(family rows, one per document and family; origin rows, one per accepted passage).
 
     ``passages`` are accepted alignment rows (keys a, b, pair, passage, b_start, b_end,
-    a_start, a_end). Family ids are the smallest document number in the family.
+    a_start, a_end, matched). Families are numbered from 0 in order of their first node (smallest
+    document number, then offset), so both engines number them alike. A family row gives
+    the document's extent in the family (``start``, ``end``: the outermost offsets of its
+    spans there), the family's size in documents and sites, the document's role (``origin``:
+    the family's earliest published document; ``copy``: it copied a passage of the family;
+    ``source``: only copied from) and the family's origin.
     """
+    longest: dict[str, tuple[int, int]] = {}
+    for p in passages:
+        k = (p["matched"], -p["passage"])
+        if p["pair"] not in longest or k > longest[p["pair"]]:
+            longest[p["pair"]] = k
+    linking = [p for p in passages if p["matched"] >= min_tokens
+               or longest[p["pair"]] == (p["matched"], -p["passage"])]
+    a_node, b_node, nodes = _span_nodes(linking)
     uf = _UnionFind()
+    for i in range(len(nodes)):
+        uf.find(i)
+    copy_nodes: set[int] = set()
+    for i in range(len(linking)):
+        uf.union(a_node[i], b_node[i])
+        copy_nodes.add(b_node[i])
     by_copy: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for p in passages:
-        uf.union(p["a"], p["b"])
         by_copy[p["b"]].append(p)
     memo: dict[tuple[int, int, int], frozenset[int]] = {}
 
@@ -122,19 +178,30 @@ def build_families(
                 "origin_id": o.id, "origin_site": o.site, "origin_status": status,
                 "cross_site": (o.site or "") != (meta[b].site or ""),
             })
+    # nodes are numbered in (did, start) order, so a component's root (its smallest
+    # node) is its first node and sorting roots numbers families in that order
     members: dict[int, list[int]] = defaultdict(list)
-    for d in list(uf.parent):
-        members[uf.find(d)].append(d)
+    for n in range(len(nodes)):
+        members[uf.find(n)].append(n)
     family_rows = []
-    for fam in sorted(members):
-        ds = sorted(members[fam])
+    for fam, root in enumerate(sorted(members)):
+        extent: dict[int, list[int]] = {}
+        copies: set[int] = set()
+        for n in members[root]:
+            did, s, e = nodes[n]
+            x = extent.setdefault(did, [s, e])
+            x[0], x[1] = min(x[0], s), max(x[1], e)
+            if n in copy_nodes:
+                copies.add(did)
+        ds = sorted(extent)
         origin, status = pick_origin(ds, meta)
         n_sites = len({meta[d].site for d in ds})
         for d in ds:
             m = meta[d]
-            role = "origin" if d == origin else "copy" if d in by_copy else "source"
+            role = "origin" if d == origin else "copy" if d in copies else "source"
             family_rows.append({
                 "family": fam, "did": d, "id": m.id, "site": m.site, "date": m.date,
+                "start": extent[d][0], "end": extent[d][1],
                 "size": len(ds), "sites": n_sites, "role": role, "origin": origin,
                 "origin_id": meta[origin].id, "origin_site": meta[origin].site,
                 "origin_status": status,
