@@ -25,14 +25,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
+import subprocess
+import sys
 import time
 from collections import Counter
 from math import comb
 from pathlib import Path
 from typing import Any
 
+from bench.memory import TreePeak
 from bench.scan_crawl import FARMS, Crawl, make_crawl
 from bench.synth import Babbler, data_dir, read_real
 from unspun.models import Document
@@ -144,24 +146,33 @@ def main() -> None:
     p.add_argument("--workers", type=int, default=os.cpu_count())
     p.add_argument("--seed", type=int, default=0)
     a = p.parse_args()
-    from unspun.scan import ScanSettings, run_scan
     from unspun.scan import stages as stg
 
     m = round(a.n / 1.54)
     texts = crawl_texts(m, a.seed)
     real = sum(not t["id"].startswith("babble/") for t in texts)
+    n_texts = len(texts)
     crawl = make_crawl(texts, seed=a.seed)
     WORK.mkdir(exist_ok=True)
     src = WORK / f"scan-crawl-{a.n}.jsonl"
     crawl.write(str(src))
     out = WORK / f"scan-{a.engine}-{a.n}"
     shutil.rmtree(out, ignore_errors=True)
+    del texts
+    cmd = [sys.executable, "-m", "unspun", "scan", "run", str(src), "--out", str(out),
+           "--engine", a.engine, "--workers", str(a.workers), "--filter", "a.site <> b.site"]
+    print("  $ " + " ".join(cmd[1:]), flush=True)
     t0 = time.time()
-    run_scan(out, ScanSettings(inputs=(str(src),), filter="a.site <> b.site"),
-             engine=a.engine, workers=a.workers, log=lambda s: print(f"  {time.time() - t0:7.1f}s {s}"))
+    env = {**os.environ, "SPARK_LOCAL_IP": os.environ.get("SPARK_LOCAL_IP", "127.0.0.1")}
+    proc = subprocess.Popen(cmd, stderr=subprocess.STDOUT, stdout=subprocess.PIPE, text=True, env=env)
+    assert proc.stdout is not None
+    with TreePeak(root=proc.pid) as mem:
+        for line in proc.stdout:
+            print(f"  {time.time() - t0:7.1f}s {line.rstrip()}", flush=True)
+        rc = proc.wait()
     secs = time.time() - t0
-    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-               resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
+    if rc:
+        raise SystemExit(f"scan failed (exit {rc})")
     found: dict[int, set[str]] = {}
     for r in stg.read_table(out, "families").select(["family", "id"]).to_pylist():
         found.setdefault(r["family"], set()).add(r["id"])
@@ -170,9 +181,9 @@ def main() -> None:
     stage_s = {s: stg.marker(out, s)["seconds"] for s in stg.STAGES}
     res = {
         "engine": a.engine, "docs": len(crawl.records), "real_texts": real,
-        "markov_texts": len(texts) - real, "workers": a.workers,
+        "markov_texts": n_texts - real, "workers": a.workers,
         "seconds": round(secs, 1), "docs_per_s_per_core": round(len(crawl.records) / secs / a.workers, 1),
-        "peak_rss_mb": round(peak), "stage_seconds": stage_s,
+        "peak_mb": round(mem.peak_mb) if mem.peak_mb is not None else None, "stage_seconds": stage_s,
         "ari": round(q["ari"], 4), "pair_precision": round(q["precision"], 4),
         "pair_recall": round(q["recall"], 4),
         "farms_top3": sorted(s["site"] for s in sites[:3]) == sorted(FARMS),

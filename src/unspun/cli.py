@@ -21,6 +21,7 @@ from rich.progress import (
     MofNCompleteColumn,
     Progress,
     SpinnerColumn,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
 )
@@ -283,9 +284,26 @@ def scan_run(
              "max_df": max_df, "max_sources": max_sources, "spin_threshold": spin_threshold}
     st = ScanSettings(inputs=tuple(given["inputs"])).with_changes(
         **{k: v for k, v in given.items() if k != "inputs"})
+    bar = Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(), console=err, disable=quiet, transient=True,
+    )
+    tasks: dict[str, TaskID] = {}
+
+    def tick(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            unit = "documents" if stage == "features" else "pairs"
+            tasks[stage] = bar.add_task(f"{stage} ({unit})", total=total)
+        bar.update(tasks[stage], completed=done)
+
+    def log(m: str) -> None:
+        if not quiet:
+            bar.console.print(f"[dim]{m}[/]", highlight=False)
+
     try:
-        run_scan(out, st, engine=engine.value, workers=workers, explicit=given,
-                 log=(lambda m: None) if quiet else (lambda m: err.print(f"[dim]{m}[/]", highlight=False)))
+        with bar:
+            run_scan(out, st, engine=engine.value, workers=workers, explicit=given, log=log,
+                     progress=tick)
     except UnspunError as e:
         fail(str(e))
     typer.echo(f"scan complete in {out}; HTML summary: unspun scan report {out}")

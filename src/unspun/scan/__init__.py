@@ -31,8 +31,13 @@ def run_scan(
     workers: int | None = None,
     explicit: dict[str, Any] | None = None,
     log: Callable[[str], None] = lambda s: None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> ScanSettings:
-    """Run (or resume) a scan into ``out``; return the settings used (saved ones on resume)."""
+    """Run (or resume) a scan into ``out``; return the settings used (saved ones on resume).
+
+    ``log`` gets one line per finished stage; ``progress(stage, done, total)`` is called as
+    the long stages of the local engine advance (features: documents; alignments: pairs).
+    """
     if engine not in ENGINES:
         raise SettingsError(f"unknown engine {engine!r}: use one of {', '.join(ENGINES)}")
     out = Path(out)
@@ -49,7 +54,7 @@ def run_scan(
     else:
         from .local import run_local
 
-        run_local(out, st, workers=workers, log=log)
+        run_local(out, st, workers=workers, log=log, progress=progress)
     return st
 
 

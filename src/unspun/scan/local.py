@@ -35,6 +35,11 @@ from .settings import ScanSettings
 from .sql import META_COLUMNS, candidate_pairs, frequent_features, oriented_pairs
 
 Progress = Callable[[str], None]
+Ticker = Callable[[str, int, int], None]
+
+
+def _no_ticks(stage: str, done: int, total: int) -> None:
+    return None
 DOCS_PER_PART = 20_000
 FEATURE_BATCH = 500
 COPIES_PER_TASK = 50
@@ -64,7 +69,8 @@ def stage_docs(out: Path, st: ScanSettings, log: Progress) -> None:
     d = stages.clear(out, "docs")
     seen: set[str] = set()
     batch: list[dict[str, Any]] = []
-    n = part = dups = 0
+    n = part = dups = n_failed = 0
+    first_failures: list[str] = []
     failures = open(d / "failures.jsonl", "w", encoding="utf-8")  # noqa: SIM115
     with failures:
         def flush() -> None:
@@ -76,6 +82,9 @@ def stage_docs(out: Path, st: ScanSettings, log: Progress) -> None:
         for r in docs_rows(read_records(list(st.inputs))):
             if isinstance(r, IngestFailure):
                 failures.write(json.dumps({"location": r.location, "reason": r.reason}) + "\n")
+                if len(first_failures) < 3:
+                    first_failures.append(f"{r.location}: {r.reason}")
+                n_failed += 1
                 continue
             if r["id"] in seen:
                 dups += 1
@@ -88,7 +97,8 @@ def stage_docs(out: Path, st: ScanSettings, log: Progress) -> None:
                 flush()
         flush()
     if n == 0:
-        raise SettingsError("scan: no readable documents in the inputs")
+        why = f" ({n_failed} unreadable: {'; '.join(first_failures)})" if n_failed else ""
+        raise SettingsError(f"scan: no readable documents in the inputs{why}")
     stages.complete(out, "docs", n, t0, engine="local", duplicate_ids_skipped=dups)
     log(f"docs: {n} documents ({dups} duplicate ids skipped)")
 
@@ -104,9 +114,12 @@ def _doc_batches(out: Path) -> Iterator[tuple[list[int], list[str]]]:
             yield b.column(0).to_pylist(), b.column(1).to_pylist()
 
 
-def stage_features(out: Path, st: ScanSettings, workers: int, log: Progress) -> None:
+def stage_features(out: Path, st: ScanSettings, workers: int, log: Progress,
+                   tick: Ticker = _no_ticks) -> None:
     global _ST
     t0 = time.time()
+    total = stages.marker(out, "docs")["rows"]
+    docs_done = 0
     stages.clear(out, "features")
     _ST = st
     writer = pq.ParquetWriter(stages.stage_dir(out, "features") / "part-0.parquet", FEATURES_SCHEMA)
@@ -116,6 +129,8 @@ def stage_features(out: Path, st: ScanSettings, workers: int, log: Progress) -> 
             writer.write_table(pa.table({"did": pa.array(dids, pa.int64()),
                                          "hash": pa.array(hashes, pa.int32())}))
             n += len(dids)
+            docs_done = min(total, docs_done + FEATURE_BATCH)
+            tick("features", docs_done, total)
     stages.complete(out, "features", n, t0, engine="local")
     log(f"features: {n} rows")
 
@@ -144,12 +159,13 @@ def stage_pairs(out: Path, st: ScanSettings, log: Progress) -> None:
     log(f"pairs: {t.num_rows} candidate pairs ({candidates} before the filter; max_df {max_df})")
 
 
-def _align_task(chunk: list[tuple[int, list[int]]]) -> list[dict[str, Any]]:
+def _align_task(chunk: list[tuple[int, list[int]]]) -> tuple[int, list[dict[str, Any]]]:
+    """(pairs aligned, passage rows) for a chunk of copies and their candidate sources."""
     assert _ST is not None
     rows: list[dict[str, Any]] = []
     for b, srcs in chunk:
         rows.extend(align_rows(b, _TEXTS[b], [(a, _TEXTS[a]) for a in srcs], _ST, _FREQUENT))
-    return rows
+    return sum(len(srcs) for _, srcs in chunk), rows
 
 
 def _copy_chunks(pairs: pa.Table) -> Iterator[list[tuple[int, list[int]]]]:
@@ -164,7 +180,8 @@ def _copy_chunks(pairs: pa.Table) -> Iterator[list[tuple[int, list[int]]]]:
         yield chunk
 
 
-def stage_alignments(out: Path, st: ScanSettings, workers: int, log: Progress) -> None:
+def stage_alignments(out: Path, st: ScanSettings, workers: int, log: Progress,
+                     tick: Ticker = _no_ticks) -> None:
     global _TEXTS, _ST, _FREQUENT
     t0 = time.time()
     stages.clear(out, "alignments")
@@ -174,9 +191,12 @@ def stage_alignments(out: Path, st: ScanSettings, workers: int, log: Progress) -
     _FREQUENT = frozenset(stages.read_table(out, "pairs", "frequent").column("hash").to_pylist())
     del docs
     pairs = stages.read_table(out, "pairs")
-    n = part = 0
+    n = part = done = 0
     batch: list[dict[str, Any]] = []
-    for rows in _map(_align_task, _copy_chunks(pairs), workers):
+    total = pairs.num_rows
+    for n_pairs, rows in _map(_align_task, _copy_chunks(pairs), workers):
+        done += n_pairs
+        tick("alignments", done, total)
         batch.extend(rows)
         if len(batch) >= ROWS_PER_PART:
             stages.write_table(out, "alignments", pa.Table.from_pylist(batch, ALIGN_SCHEMA), f"part-{part:05d}")
@@ -189,17 +209,18 @@ def stage_alignments(out: Path, st: ScanSettings, workers: int, log: Progress) -
 
 
 def run_local(out: Path, st: ScanSettings, *, workers: int | None = None,
-              log: Progress = lambda s: None) -> None:
+              log: Progress = lambda s: None, progress: Ticker | None = None) -> None:
     """Run every stage not yet complete, in order."""
+    tick = progress or _no_ticks
     workers = workers or os.cpu_count() or 1
     if not stages.is_complete(out, "docs"):
         stage_docs(out, st, log)
     if not stages.is_complete(out, "features"):
-        stage_features(out, st, workers, log)
+        stage_features(out, st, workers, log, tick)
     if not stages.is_complete(out, "pairs"):
         stage_pairs(out, st, log)
     if not stages.is_complete(out, "alignments"):
-        stage_alignments(out, st, workers, log)
+        stage_alignments(out, st, workers, log, tick)
     docs = stages.read_table(out, "docs").select(["did", "id", "site", "date"])
     families_and_sites(out, st, docs, stages.read_table(out, "alignments"), "local")
     log("families and sites: done")
