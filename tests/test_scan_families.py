@@ -1,0 +1,76 @@
+"""Passage families (unspun.scan.families.build_families) on hand-made passages."""
+
+from __future__ import annotations
+
+from unspun.scan.families import DocMeta, build_families
+
+META = {
+    0: DocMeta("wire/1", "wire.example", "2024-01-01T09:00:00"),
+    1: DocMeta("wire/2", "wire.example", "2024-01-01T10:00:00"),
+    2: DocMeta("farm/1", "farm.example", "2024-01-02T09:00:00"),
+    3: DocMeta("farm/2", "farm.example", "2024-01-03T09:00:00"),
+    4: DocMeta("blog/1", "blog.example", "2024-01-04T09:00:00"),
+}
+
+
+def passage(a: int, b: int, n: int, a_span: tuple[int, int], b_span: tuple[int, int],
+            matched: int) -> dict:
+    return {"pair": f"{a}-{b}", "a": a, "b": b, "passage": n, "a_start": a_span[0],
+            "a_end": a_span[1], "b_start": b_span[0], "b_end": b_span[1], "matched": matched}
+
+
+def families_of(rows: list[dict]) -> dict[str, set[int]]:
+    out: dict[str, set[int]] = {}
+    for r in rows:
+        out.setdefault(r["id"], set()).add(r["family"])
+    return out
+
+
+def test_stitched_page_sits_in_one_family_per_story_and_the_stories_stay_apart():
+    ps = [
+        passage(0, 3, 0, (0, 900), (0, 880), 140),      # farm/2 = wire/1 ...
+        passage(1, 3, 0, (0, 700), (900, 1600), 110),   # ... + wire/2, stitched
+        passage(0, 2, 0, (0, 2000), (0, 1900), 300),    # farm/1 copies all of wire/1
+    ]
+    fams, origins = build_families(ps, META)
+    f = families_of(fams)
+    assert len(f["farm/2"]) == 2
+    assert not f["wire/1"] & f["wire/2"]
+    # the excerpt of wire/1 (0-900) lies inside farm/1's whole copy: one story, one family
+    assert f["wire/1"] == f["farm/1"] and f["farm/1"] < f["farm/2"] | f["farm/1"]
+    assert f["farm/1"] & f["farm/2"]
+    by_doc = {(r["id"], r["family"]): r for r in fams}
+    wire2 = next(iter(f["wire/2"]))
+    assert by_doc[("farm/2", wire2)]["start"] == 900 and by_doc[("farm/2", wire2)]["end"] == 1600
+    assert by_doc[("wire/2", wire2)]["role"] == "origin" and by_doc[("farm/2", wire2)]["role"] == "copy"
+    assert {o["origin_id"] for o in origins if o["b"] == 3} == {"wire/1", "wire/2"}
+
+
+def test_a_stock_phrase_beside_the_story_does_not_join_two_stories():
+    ps = [
+        passage(0, 3, 0, (0, 800), (0, 790), 120),       # farm/2 stitches wire/1 ...
+        passage(0, 3, 1, (1900, 1940), (1000, 1040), 7),  # (a stock phrase of wire/1 that
+        passage(1, 3, 0, (0, 800), (800, 1600), 125),    # also sits in the wire/2 part)
+    ]
+    fams, origins = build_families(ps, META)
+    f = families_of(fams)
+    assert len(f["farm/2"]) == 2
+    assert not f["wire/1"] & f["wire/2"]
+    assert len(origins) == 3  # the short passage is still reported, with its origin
+    # a pair whose passages are all short still links through its longest one
+    fams, _ = build_families([passage(0, 2, 0, (0, 60), (0, 58), 9),
+                              passage(0, 2, 1, (100, 150), (90, 140), 8)], META)
+    assert families_of(fams)["farm/1"] == families_of(fams)["wire/1"]
+
+
+def test_family_numbers_do_not_depend_on_input_order():
+    ps = [
+        passage(0, 2, 0, (0, 900), (0, 880), 140),
+        passage(1, 3, 0, (0, 700), (0, 690), 110),
+        passage(2, 4, 0, (0, 880), (0, 870), 130),
+    ]
+    a, _ = build_families(ps, META)
+    b, _ = build_families(list(reversed(ps)), META)
+    assert a == b
+    assert {r["family"] for r in a} == {0, 1}
+    assert [r["id"] for r in a if r["family"] == 0] == ["wire/1", "farm/1", "blog/1"]
