@@ -55,16 +55,23 @@ class Prepared:
     maps: dict = field(default_factory=dict)  # token range -> look-up tables (see _d_maps)
 
 
+@lru_cache(maxsize=300_000)
+def _word_keys(w: str, is_num: bool) -> tuple[str, str, bool]:
+    """(class key, stem, is content word) of a folded token: a pure function of the word,
+    cached (news text repeats its words; the lexicon is fixed per process)."""
+    kind, key = classify_word(w)
+    b = w[:-2] if w.endswith("'s") and len(w) > 3 else w  # Tokens.base
+    return key, (b if is_num else stem(b)), kind != _STOP and not default_lexicon().is_stopword(b)
+
+
 def prepare(toks: Tokens) -> Prepared:
     """Per-token keys and per-sentence key sets used by the aligner."""
     keys, stems, content = [], [], []
-    lex = default_lexicon()
-    for i, w in enumerate(toks.norm):
-        kind, key = classify_word(w)
+    for w, num in zip(toks.norm, toks.is_num, strict=True):
+        key, st, c = _word_keys(w, num)
         keys.append(key)
-        b = toks.base(i)
-        stems.append(stem(b) if not toks.is_num[i] else b)
-        content.append(kind != _STOP and not lex.is_stopword(b))
+        stems.append(st)
+        content.append(c)
     ranges: list[tuple[int, int]] = []
     start = 0
     for i in range(1, len(toks.sent) + 1):

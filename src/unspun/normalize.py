@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 #: characters removed from tokens before matching (zero-width, soft hyphen, BOM)
 INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
@@ -40,6 +41,7 @@ _LATIN = re.compile(r"[A-Za-z]")
 _THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
 
 
+@lru_cache(maxsize=500_000)
 def fold_token(token: str) -> str:
     """Fold one token for matching: NFKC, invisible characters, apostrophes, homoglyphs, case."""
     t = unicodedata.normalize("NFKC", token).translate(_INVISIBLE_TABLE)
