@@ -18,6 +18,9 @@ Quality against the truth:
 
     python -m bench.scan_bench --n 10000 --engine local
     python -m bench.scan_bench --n 10000 --engine spark
+
+Each run replaces the run of the same engine and size in ``bench/results/scan_runs.json``
+and prints the table of all runs kept there.
 """
 
 from __future__ import annotations
@@ -204,9 +207,46 @@ def main() -> None:
         "pairs": stg.marker(out, "pairs")["rows"], "families": len(found),
         "largest_family": max(found.values(), default=0),
     }
+    res["commit"] = _commit()
+    res["date"] = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
     print(json.dumps(res, indent=2))
     with open(WORK / "scan_bench.jsonl", "a", encoding="utf-8") as f:
         f.write(json.dumps(res) + "\n")
+    runs = save_run(res)
+    print(table(runs))
+
+
+RESULTS = Path(__file__).resolve().parent / "results" / "scan_runs.json"
+
+
+def _commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, cwd=Path(__file__).parent, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "?"
+
+
+def save_run(res: dict[str, Any]) -> list[dict[str, Any]]:
+    """Keep the latest run per (engine, docs) in bench/results/scan_runs.json."""
+    runs = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
+    runs = [r for r in runs if (r["engine"], r["docs"]) != (res["engine"], res["docs"])] + [res]
+    runs.sort(key=lambda r: (r["docs"], r["engine"]))
+    RESULTS.write_text(json.dumps(runs, indent=1) + "\n")
+    return runs
+
+
+def table(runs: list[dict[str, Any]]) -> str:
+    head = ("| engine | docs | seconds | docs/s/core | peak memory (tree PSS) | pairs | alignments s "
+            "| families | pair precision | pair recall | ARI | farms = top 3 | commit |")
+    lines = [head, "|" + " --- |" * 13]
+    for r in runs:
+        lines.append(
+            f"| {r['engine']} | {r['docs']:,} | {r['seconds']:,.0f} | {r['docs_per_s_per_core']} "
+            f"| {r.get('peak_mb') or '?'} MB | {r['pairs']:,} | {r['stage_seconds']['alignments']:,.0f} "
+            f"| {r['families']:,} | {r['pair_precision']:.3f} | {r['pair_recall']:.3f} "
+            f"| {r['ari']:.3f} | {'yes' if r['farms_top3'] else 'NO'} | {r.get('commit', '?')} |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
