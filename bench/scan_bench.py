@@ -130,7 +130,7 @@ def reuse_free_pool(n: int) -> list[dict[str, Any]]:
         run_scan(out, ScanSettings(inputs=(str(src),)), engine="local",
                  log=lambda s: print(f"  pool: {s}"))
         al = stg.read_table(out, "alignments").to_pylist()
-        ids = {r["did"]: r["id"] for r in stg.read_table(out, "docs").select(["did", "id"]).to_pylist()}
+        ids = {r["did"]: r["id"] for r in stg.read_table(out, "docs", columns=["did", "id"]).to_pylist()}
         reused = {ids[r[k]] for r in al if r["accepted"] for k in ("a", "b")}
         cache.write_text(json.dumps(sorted(reused)))
     print(f"  pool: {len(reused)} of {len(real)} real documents share passages; left out")

@@ -185,7 +185,7 @@ def stage_alignments(out: Path, st: ScanSettings, workers: int, log: Progress,
     global _TEXTS, _ST, _FREQUENT
     t0 = time.time()
     stages.clear(out, "alignments")
-    docs = stages.read_table(out, "docs").select(["did", "text"]).sort_by("did")
+    docs = stages.read_table(out, "docs", columns=["did", "text"]).sort_by("did")
     _TEXTS = docs.column("text").to_pylist()
     _ST = st
     _FREQUENT = frozenset(stages.read_table(out, "pairs", "frequent").column("hash").to_pylist())
@@ -221,6 +221,6 @@ def run_local(out: Path, st: ScanSettings, *, workers: int | None = None,
         stage_pairs(out, st, log)
     if not stages.is_complete(out, "alignments"):
         stage_alignments(out, st, workers, log, tick)
-    docs = stages.read_table(out, "docs").select(["did", "id", "site", "date"])
+    docs = stages.read_table(out, "docs", columns=["did", "id", "site", "date"])
     families_and_sites(out, st, docs, stages.read_table(out, "alignments"), "local")
     log("families and sites: done")

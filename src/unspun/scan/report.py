@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..errors import SettingsError
 from . import stages
@@ -38,12 +40,12 @@ def report_data(out: Path) -> dict[str, Any]:
     if missing:
         raise SettingsError(f"{out}: the scan is not complete (missing: {', '.join(missing)})")
     sites = stages.read_table(out, "sites").to_pylist()
-    fams = stages.read_table(out, "families").to_pylist()
+    fams = stages.read_table(out, "families").select(["size", "role"]).to_pydict()
     origins = stages.read_table(out, "families", "origins").to_pylist()
-    al = [r for r in stages.read_table(out, "alignments").to_pylist() if r["accepted"]]
-    docs_t = stages.read_table(out, "docs").select(["did", "id", "site", "title", "url", "date"])
+    al = stages.read_table(out, "alignments").filter(pc.field("accepted")).to_pylist()
+    docs_t = stages.read_table(out, "docs", columns=["did", "id", "site", "title", "url", "date"])
     docs = {r["did"]: r for r in docs_t.to_pylist()}
-    sizes = Counter(r["size"] for r in fams if r["role"] == "origin")
+    sizes = Counter(n for n, role in zip(fams["size"], fams["role"], strict=True) if role == "origin")
     by_copy: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for r in al:
         by_copy[r["b"]].append(r)
@@ -56,8 +58,9 @@ def report_data(out: Path) -> dict[str, Any]:
     want = set(worst) | {p["a"] for b in worst for p in by_copy[b]}
     texts: dict[int, str] = {}
     if want:
-        t = stages.read_table(out, "docs").select(["did", "text"]).to_pydict()
-        texts = {d: x for d, x in zip(t["did"], t["text"], strict=True) if d in want}
+        t = stages.read_table(out, "docs", columns=["did", "text"])
+        t = t.filter(pc.is_in(t.column("did"), value_set=pa.array(sorted(want), pa.int64()))).to_pydict()
+        texts = dict(zip(t["did"], t["text"], strict=True))
     drill: dict[str | None, list[dict[str, Any]]] = {}
     for site, lst in by_site.items():
         arts = []

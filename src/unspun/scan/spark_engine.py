@@ -160,6 +160,6 @@ def run_spark(out: Path, st: ScanSettings, *, workers: int | None = None,
         n = spark.read.parquet(stages.glob(out, "alignments")).count()
         stages.complete(out, "alignments", n, t0, engine="spark")
         log(f"alignments: {n} passages")
-    meta = stages.read_table(out, "docs").select(["did", "id", "site", "date"])
+    meta = stages.read_table(out, "docs", columns=["did", "id", "site", "date"])
     families_and_sites(out, st, meta, stages.read_table(out, "alignments"), "spark")
     log("families and sites: done")

@@ -57,15 +57,18 @@ def write_table(out: Path, stage: str, table: pa.Table, name: str = "part-0") ->
     pq.write_table(table, stage_dir(out, stage) / f"{name}.parquet")
 
 
-def read_table(out: Path, stage: str, name: str | None = None) -> pa.Table:
-    """A stage's table (all its part files, or the one named)."""
+def read_table(out: Path, stage: str, name: str | None = None,
+               columns: list[str] | None = None) -> pa.Table:
+    """A stage's table (all its part files, or the one named); only ``columns`` if given
+    (Parquet is columnar: the texts of ``docs`` are not read for its metadata)."""
     d = stage_dir(out, stage)
     if name is not None:
-        return pq.read_table(d / f"{name}.parquet")
+        return pq.read_table(d / f"{name}.parquet", columns=columns)
     files = sorted(d.glob("part-*.parquet"))
     if not files:
         raise FileNotFoundError(f"{d}: no table")
-    return pa.concat_tables([pq.read_table(f) for f in files], promote_options="default")
+    return pa.concat_tables([pq.read_table(f, columns=columns) for f in files],
+                            promote_options="default")
 
 
 def glob(out: Path, stage: str, name: str = "part-*") -> str:
