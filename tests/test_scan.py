@@ -153,6 +153,16 @@ def test_report_is_self_contained_and_escaped(scanned):
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in page
     assert "<script" not in page.lower()
     assert "http://" not in page and "https://" not in page
+    # the stylesheet is allowed by its hash: the <style> text must hash to the CSP's value
+    import base64
+    import hashlib
+    import html
+    import re
+
+    style = re.search(r"<style>(.*?)</style>", page, re.S).group(1)
+    digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
+    csp = html.unescape(re.search(r'Content-Security-Policy" content="([^"]*)"', page).group(1))
+    assert f"style-src 'sha256-{digest}'" in csp
 
 
 def test_cli_scan_and_report(crawl, tmp_path):
