@@ -60,6 +60,7 @@ class TreePeak:
         self.interval = interval
         self.root = root
         self.peak_mb: float | None = None
+        self._since = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -67,7 +68,13 @@ class TreePeak:
         while not self._stop.is_set():
             now = tree_pss_mb(self.root)
             self.peak_mb = now if self.peak_mb is None else max(self.peak_mb, now)
+            self._since = max(self._since, now)
             self._stop.wait(self.interval)
+
+    def take(self) -> float:
+        """Peak since the last call (MB), then start a new window: per-stage peaks."""
+        out, self._since = self._since, tree_pss_mb(self.root) if self._thread.is_alive() else 0.0
+        return out
 
     def __enter__(self) -> TreePeak:
         if Path("/proc/self/smaps_rollup").exists():

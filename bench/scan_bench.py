@@ -182,8 +182,12 @@ def main() -> None:
     env = {**os.environ, "SPARK_LOCAL_IP": os.environ.get("SPARK_LOCAL_IP", "127.0.0.1")}
     proc = subprocess.Popen(cmd, stderr=subprocess.STDOUT, stdout=subprocess.PIPE, text=True, env=env)
     assert proc.stdout is not None
+    stage_peaks: dict[str, int] = {}
     with TreePeak(root=proc.pid) as mem:
         for line in proc.stdout:
+            stage = line.split(":", 1)[0].strip()
+            if stage in stg.STAGES or stage == "families and sites":
+                stage_peaks[stage] = round(mem.take())
             print(f"  {time.time() - t0:7.1f}s {line.rstrip()}", flush=True)
         rc = proc.wait()
     secs = time.time() - t0
@@ -200,7 +204,8 @@ def main() -> None:
         "engine": a.engine, "docs": len(crawl.records), "real_texts": real,
         "markov_texts": n_texts - real, "workers": a.workers,
         "seconds": round(secs, 1), "docs_per_s_per_core": round(len(crawl.records) / secs / a.workers, 1),
-        "peak_mb": round(mem.peak_mb) if mem.peak_mb is not None else None, "stage_seconds": stage_s,
+        "peak_mb": round(mem.peak_mb) if mem.peak_mb is not None else None,
+        "stage_peak_mb": stage_peaks, "stage_seconds": stage_s,
         "ari": round(q["ari"], 4), "pair_precision": round(q["precision"], 4),
         "pair_recall": round(q["recall"], 4),
         "farms_top3": sorted(s["site"] for s in sites[:3]) == sorted(FARMS),
