@@ -159,6 +159,7 @@ def main() -> None:
     a = p.parse_args()
     from unspun.scan import stages as stg
 
+    commit = _commit()  # at the start: the code that made the crawl and ran the scan
     m = round(a.n / 1.54)
     texts = crawl_texts(m, a.seed)
     real = sum(not t["id"].startswith("babble/") for t in texts)
@@ -212,7 +213,7 @@ def main() -> None:
         "pairs": stg.marker(out, "pairs")["rows"], "families": len(found),
         "largest_family": max(found.values(), default=0),
     }
-    res["commit"] = _commit()
+    res["commit"] = commit
     res["date"] = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
     print(json.dumps(res, indent=2))
     with open(WORK / "scan_bench.jsonl", "a", encoding="utf-8") as f:
