@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from unspun.scan.families import DocMeta, build_families
+from unspun.scan.families import MIN_PROSE, DocMeta, build_families
 
 META = {
     0: DocMeta("wire/1", "wire.example", "2024-01-01T09:00:00"),
@@ -74,3 +74,34 @@ def test_family_numbers_do_not_depend_on_input_order():
     assert a == b
     assert {r["family"] for r in a} == {0, 1}
     assert [r["id"] for r in a if r["family"] == 0] == ["wire/1", "farm/1", "blog/1"]
+
+
+def test_non_prose_passages_are_reported_but_link_no_family():
+    ps = [
+        passage(0, 2, 0, (0, 900), (0, 880), 140),       # farm/1 copies wire/1
+        passage(1, 4, 0, (0, 700), (0, 690), 110),       # blog/1 copies wire/2
+        # the same tweet embed code in farm/1 and blog/1
+        {**passage(2, 4, 1, (900, 1100), (700, 900), 30), "prose": 0.3},
+    ]
+    fams, origins = build_families(ps, META)
+    f = families_of(fams)
+    assert not f["farm/1"] & f["blog/1"]
+    assert len(origins) == 3
+    # the same passage as prose would join the two stories (the rule above is what parts them)
+    ps[2]["prose"] = 1.0
+    f = families_of(build_families(ps, META)[0])
+    assert f["farm/1"] & f["blog/1"]
+
+
+def test_prose_share_tells_text_from_markup_and_tables():
+    from unspun.scan.rows import prose_share
+
+    assert prose_share('He said: "We will see," adding that U.S. rates rose 3.5% in 1986.') == 1.0
+    assert prose_share("Россия заявила, что «мир» не наступит.") == 1.0
+    assert prose_share('<blockquote class="twitter-tweet" data-lang="en"><p lang="en">') < 0.5
+    assert prose_share('”hub”:{“hub_title”:”Investing”,”hub_link”:”https:\\/\\/time.com') < 0.5
+    assert prose_share("0 obj <>stream 8;Ued?t!SRA7QBnFRsMGFO>7ba=f/:9f<03ao") < MIN_PROSE
+    # wire tables of figures are news text
+    assert prose_share("Shr 1st half 12-1/2 cts vs 3-for-2 Net 1,835,325 vs 3,157.6 4/2/87") == 1.0
+    assert prose_share("") == 0.0
+    assert prose_share("Home | World | The minister said on Monday • 3 min read") == 1.0

@@ -8,7 +8,10 @@ spans of one document that overlap (by half the shorter one) are one node; a fam
 connected set of nodes. Passages of at least ``min_tokens`` matched tokens (the
 evidence rule's minimum) link nodes, and so does the longest passage of each pair; a
 short stock sentence aligned beside a pair's story ("This article was produced by our
-newsroom") does not join two stories. A page stitched from three wire stories therefore sits in three
+newsroom") does not join two stories. Nor does text that is not prose: a passage whose
+copy side has fewer than ``min_prose`` prose words (``rows.prose_share``: embed code,
+URLs, JSON, PDF streams left in a page's text) is reported but links
+nothing. A page stitched from three wire stories therefore sits in three
 families, and the three stories stay apart; a boilerplate sentence two pages share makes
 a small family of its own instead of gluing their stories together.
 
@@ -34,6 +37,8 @@ from typing import Any
 from .rows import order_key
 
 MAX_DEPTH = 64
+#: share of prose words a passage needs to link families (module docstring)
+MIN_PROSE = 0.9
 
 
 @dataclass(frozen=True)
@@ -118,7 +123,8 @@ def _span_nodes(passages: list[dict[str, Any]]) -> tuple[list[int], list[int],
 
 
 def build_families(
-    passages: list[dict[str, Any]], meta: Mapping[int, DocMeta], min_tokens: int = 12
+    passages: list[dict[str, Any]], meta: Mapping[int, DocMeta], min_tokens: int = 12,
+    min_prose: float = MIN_PROSE,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(family rows, one per document and family; origin rows, one per accepted passage).
 
@@ -135,8 +141,9 @@ def build_families(
         k = (p["matched"], -p["passage"])
         if p["pair"] not in longest or k > longest[p["pair"]]:
             longest[p["pair"]] = k
-    linking = [p for p in passages if p["matched"] >= min_tokens
-               or longest[p["pair"]] == (p["matched"], -p["passage"])]
+    linking = [p for p in passages if p.get("prose", 1.0) >= min_prose
+               and (p["matched"] >= min_tokens
+                    or longest[p["pair"]] == (p["matched"], -p["passage"]))]
     a_node, b_node, nodes = _span_nodes(linking)
     uf = _UnionFind()
     for i in range(len(nodes)):

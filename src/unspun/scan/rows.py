@@ -34,9 +34,26 @@ ALIGN_SCHEMA = pa.schema([
     ("a_start", pa.int64()), ("a_end", pa.int64()), ("matched", pa.int64()),
     ("similarity", pa.float64()), ("spin_words", pa.int64()), ("edits", pa.int64()),
     ("numbers", pa.int64()), ("names", pa.int64()), ("negations", pa.int64()),
+    ("prose", pa.float64()),
 ])
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+#: a prose word, in any script: letters (inner dots, apostrophes, hyphens allowed), or a
+#: figure ("1,835,325", "12-1/2", "3.5%", "$12", "1st", "3-for-2", "4/2/87"), with
+#: opening/closing punctuation. Markup, URLs, JSON and binary junk do not match.
+_PROSE_WORD = re.compile(
+    r"^[\"'(“‘«\[]*(?:[^\W\d_][\w'’.-]*|[$£€¥]?\d[\w,./-]*%?)[.,;:!?\"')”’»\]]*$"
+)
+
+
+def prose_share(text: str) -> float:
+    """Share of the whitespace-separated words of ``text`` that are prose words (above),
+    separators without letters or digits left out; markup, URLs, JSON and PDF streams
+    score low."""
+    words = [w for w in text.split() if any(ch.isalnum() for ch in w)]  # "|", "•", "—": neutral
+    if not words:
+        return 0.0
+    return sum(1 for w in words if _PROSE_WORD.match(w)) / len(words)
 
 
 def norm_date(value: Any) -> str | None:
@@ -151,5 +168,6 @@ def align_rows(
                 "spin_words": spin_words(p), "edits": len(kinds),
                 "numbers": kinds.count("number"), "names": kinds.count("name"),
                 "negations": kinds.count("negation"),
+                "prose": round(prose_share(b_text[p.article_span[0] : p.article_span[1]]), 4),
             })
     return rows
