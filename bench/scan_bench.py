@@ -196,9 +196,7 @@ def main() -> None:
         raise SystemExit(f"scan failed (exit {rc})")
     fam_rows = stg.read_table(out, "families").select(["family", "id", "start", "end"]).to_pylist()
     q = family_quality(fam_rows, crawl)
-    found = {r["family"]: 0 for r in fam_rows}
-    for r in fam_rows:
-        found[r["family"]] += 1
+    family_sizes = Counter(r["family"] for r in fam_rows)
     sites = stg.read_table(out, "sites").to_pylist()
     stage_s = {s: stg.marker(out, s)["seconds"] for s in stg.STAGES}
     res = {
@@ -210,8 +208,8 @@ def main() -> None:
         "ari": round(q["ari"], 4), "pair_precision": round(q["precision"], 4),
         "pair_recall": round(q["recall"], 4),
         "farms_top3": sorted(s["site"] for s in sites[:3]) == sorted(FARMS),
-        "pairs": stg.marker(out, "pairs")["rows"], "families": len(found),
-        "largest_family": max(found.values(), default=0),
+        "pairs": stg.marker(out, "pairs")["rows"], "families": len(family_sizes),
+        "largest_family": max(family_sizes.values(), default=0),
     }
     res["commit"] = commit
     res["date"] = time.strftime("%Y-%m-%d %H:%M", time.gmtime())

@@ -152,7 +152,10 @@ class Babbler:
 
     @classmethod
     def is_prose(cls, words: list[str]) -> bool:
-        """At least 90% prose words. Real pages also hold tables, JSON, PDF streams and
+        """At least 90% prose words, by a stricter test than the scan's own
+        (:func:`unspun.scan.rows.prose_share`, which accepts wire tables of figures because
+        farms copy those too): the generator must also keep columns of figures out, since
+        a Markov chain re-emits them verbatim. Real pages also hold tables, JSON, PDF streams and
         embed code (FakeNewsNet crawl texts); a Markov chain trained on those re-emits
         their near-deterministic word sequences verbatim in many documents, reuse that
         the ground truth would not know (the first 1M scan run was glued together by

@@ -114,3 +114,27 @@ def test_index_built_with_other_word_lists_is_refused(tmp_path):
     c.close()
     with pytest.raises(IndexMismatchError, match="other word lists"):
         unspun.open_index(path)
+
+
+def test_frequent_feature_memory_forgets_after_deletions_in_another_connection(tmp_path):
+    """Retrieval remembers features over max_df; once postings shrink (remove or replace,
+    from any connection: the service's writer vs its readers) it must read them again."""
+    from unspun.fingerprint import features
+    from unspun.store.sqlite import SQLiteIndex
+
+    shared = ("The committee approved the highway funding measure after a long debate "
+              "about rural bridges, transit grants and the cost of repairs.")
+    docs = [Document(id=f"d{i}", text=f"{shared} Report number {i} followed.") for i in range(3)]
+    path = tmp_path / "i.db"
+    writer = SQLiteIndex(path, create=True)
+    writer.add(docs)
+    reader = SQLiteIndex(path, readonly=True)
+    q = features(shared, writer.params)
+    assert reader.lookup(q, max_df=2, k=5) == []  # held by 3 documents: stop-listed
+    writer.add([Document(id="d1", text="An unrelated notice about parking on Elm Street.")])
+    assert writer.remove(["d2"]) == 1
+    found = reader.lookup(q, max_df=2, k=5)
+    assert [d for d, _ in found] == ["d0"]
+    assert writer.lookup(q, max_df=2, k=5) == found
+    writer.close()
+    reader.close()

@@ -29,6 +29,7 @@ from .analyze.edits import classify_equal, classify_run, reorder_edit
 from .fingerprint import classify_word
 from .lexicon import default_lexicon
 from .models import Edit, Passage
+from .normalize import base_form
 from .tokens import Tokens, stem
 
 _STOP = 0
@@ -60,7 +61,7 @@ def _word_keys(w: str, is_num: bool) -> tuple[str, str, bool]:
     """(class key, stem, is content word) of a folded token: a pure function of the word,
     cached (news text repeats its words; the lexicon is fixed per process)."""
     kind, key = classify_word(w)
-    b = w[:-2] if w.endswith("'s") and len(w) > 3 else w  # Tokens.base
+    b = base_form(w)
     return key, (b if is_num else stem(b)), kind != _STOP and not default_lexicon().is_stopword(b)
 
 

@@ -38,7 +38,7 @@ import xxhash
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .lexicon import default_lexicon
-from .normalize import _APOSTROPHES, _DASHES, _HOMOGLYPHS, _INVISIBLE_TABLE
+from .normalize import _APOSTROPHES, _DASHES, _HOMOGLYPHS, _INVISIBLE_TABLE, base_form
 
 _FOLD_TABLE = {**_INVISIBLE_TABLE, **_APOSTROPHES, **_DASHES}
 _PUNCT_TABLE = {ord(c): " " for c in string.punctuation.replace("'", "") + "“”‘’«»„‚–—―…·•¿¡§¶"}
@@ -89,7 +89,7 @@ def classify_word(word: str) -> tuple[int, str]:
     lex = default_lexicon()
     if word[0].isdigit():
         return _IMMUTABLE, word
-    base = word[:-2] if word.endswith("'s") and len(word) > 3 else word
+    base = base_form(word)
     if lex.is_stopword(base):
         return _STOP, base
     if lex.has_synonyms(base):

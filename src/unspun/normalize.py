@@ -51,6 +51,11 @@ def fold_token(token: str) -> str:
     return t.casefold()
 
 
+def base_form(word: str) -> str:
+    """A folded word without a possessive ``'s`` ("minister's" -> "minister")."""
+    return word[:-2] if word.endswith("'s") and len(word) > 3 else word
+
+
 def fold_number(token: str) -> str:
     """``1,550`` -> ``1550``; ``3.50`` stays; anything else is returned folded."""
     t = fold_token(token)

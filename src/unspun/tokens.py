@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import snowballstemmer
 
-from .normalize import INVISIBLE, fold_number, fold_token
+from .normalize import INVISIBLE, base_form, fold_number, fold_token
 
 _INV = re.escape(INVISIBLE)
 TOKEN_RE = re.compile(
@@ -75,8 +75,7 @@ class Tokens:
 
     def base(self, i: int) -> str:
         """Folded token without a possessive ``'s``."""
-        w = self.norm[i]
-        return w[:-2] if w.endswith("'s") and len(w) > 3 else w
+        return base_form(self.norm[i])
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:

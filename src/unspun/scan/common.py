@@ -15,7 +15,8 @@ from .sites import build_sites
 
 FAMILIES_SCHEMA = pa.schema([
     ("family", pa.int64()), ("did", pa.int64()), ("id", pa.string()), ("site", pa.string()),
-    ("date", pa.string()), ("start", pa.int64()), ("end", pa.int64()), ("size", pa.int64()), ("sites", pa.int64()), ("role", pa.string()),
+    ("date", pa.string()), ("start", pa.int64()), ("end", pa.int64()), ("size", pa.int64()),
+    ("sites", pa.int64()), ("role", pa.string()),
     ("origin", pa.int64()), ("origin_id", pa.string()), ("origin_site", pa.string()),
     ("origin_status", pa.string()),
 ])

@@ -136,14 +136,13 @@ def build_families(
     the family's earliest published document; ``copy``: it copied a passage of the family;
     ``source``: only copied from) and the family's origin.
     """
-    longest: dict[str, tuple[int, int]] = {}
+    longest: dict[str, dict[str, Any]] = {}  # pair -> its longest passage (lowest number on ties)
     for p in passages:
-        k = (p["matched"], -p["passage"])
-        if p["pair"] not in longest or k > longest[p["pair"]]:
-            longest[p["pair"]] = k
+        best = longest.get(p["pair"])
+        if best is None or (p["matched"], -p["passage"]) > (best["matched"], -best["passage"]):
+            longest[p["pair"]] = p
     linking = [p for p in passages if p.get("prose", 1.0) >= min_prose
-               and (p["matched"] >= min_tokens
-                    or longest[p["pair"]] == (p["matched"], -p["passage"]))]
+               and (p["matched"] >= min_tokens or longest[p["pair"]] is p)]
     a_node, b_node, nodes = _span_nodes(linking)
     uf = _UnionFind()
     for i in range(len(nodes)):

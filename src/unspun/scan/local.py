@@ -103,9 +103,10 @@ def stage_docs(out: Path, st: ScanSettings, log: Progress) -> None:
     log(f"docs: {n} documents ({dups} duplicate ids skipped)")
 
 
-def _features_task(batch: tuple[list[int], list[str]]) -> tuple[list[int], list[int]]:
+def _features_task(batch: tuple[list[int], list[str]]) -> tuple[int, list[int], list[int]]:
+    """(documents in the batch, did column, hash column)."""
     assert _ST is not None
-    return feature_rows(batch[0], batch[1], _ST.fingerprint)
+    return len(batch[0]), *feature_rows(batch[0], batch[1], _ST.fingerprint)
 
 
 def _doc_batches(out: Path) -> Iterator[tuple[list[int], list[str]]]:
@@ -125,11 +126,11 @@ def stage_features(out: Path, st: ScanSettings, workers: int, log: Progress,
     writer = pq.ParquetWriter(stages.stage_dir(out, "features") / "part-0.parquet", FEATURES_SCHEMA)
     n = 0
     with writer:
-        for dids, hashes in _map(_features_task, _doc_batches(out), workers):
+        for n_docs, dids, hashes in _map(_features_task, _doc_batches(out), workers):
             writer.write_table(pa.table({"did": pa.array(dids, pa.int64()),
                                          "hash": pa.array(hashes, pa.int32())}))
             n += len(dids)
-            docs_done = min(total, docs_done + FEATURE_BATCH)
+            docs_done += n_docs
             tick("features", docs_done, total)
     stages.complete(out, "features", n, t0, engine="local")
     log(f"features: {n} rows")

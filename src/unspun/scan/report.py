@@ -40,7 +40,7 @@ def report_data(out: Path) -> dict[str, Any]:
     if missing:
         raise SettingsError(f"{out}: the scan is not complete (missing: {', '.join(missing)})")
     sites = stages.read_table(out, "sites").to_pylist()
-    fams = stages.read_table(out, "families").select(["size", "role"]).to_pydict()
+    fams = stages.read_table(out, "families", columns=["size", "role"]).to_pydict()
     origins = stages.read_table(out, "families", "origins").to_pylist()
     al = stages.read_table(out, "alignments").filter(pc.field("accepted")).to_pylist()
     docs_t = stages.read_table(out, "docs", columns=["did", "id", "site", "title", "url", "date"])

@@ -2,7 +2,8 @@
 
 Schema (version 1)::
 
-    meta(key PRIMARY KEY, value)          schema_version, fingerprint params, created_by
+    meta(key PRIMARY KEY, value)          schema_version, fingerprint params, created_by,
+                                          deletions (bumped whenever postings are deleted)
     docs(num INTEGER PRIMARY KEY AUTOINCREMENT, id UNIQUE, text, meta JSON)
     postings(h, doc, PRIMARY KEY (h, doc)) WITHOUT ROWID
 
@@ -69,9 +70,12 @@ class SQLiteIndex(BaseIndex):
         readonly: bool = False,
     ) -> None:
         self.path = Path(path)
-        # features seen held by at least N documents (a lower bound: postings only grow,
-        # except by remove(), which clears it); lets retrieval skip re-reading them
+        # features seen held by at least N documents; lets retrieval skip re-reading them.
+        # A lower bound while no posting is deleted: _delete (remove, replace) bumps the
+        # `deletions` counter in meta, and _count drops this memory when the counter moved,
+        # in this instance or in any other connection to the file (the service's readers).
         self._frequent: dict[int, int] = {}
+        self._deletions: str | None = None
         if not self.path.exists():
             if not create:
                 raise StoreError(f"{self.path}: no index here (build one with `unspun index add`)")
@@ -168,6 +172,10 @@ class SQLiteIndex(BaseIndex):
             ((h, num) for h in features(text, self.params)),
         )
         self.conn.execute("DELETE FROM docs WHERE num = ?", (num,))
+        self.conn.execute(
+            "INSERT INTO meta VALUES ('deletions', '1') "
+            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        )
         return True
 
     def _write_batch(self, docs: list[tuple[Document, set[int], bool]]) -> None:
@@ -190,7 +198,6 @@ class SQLiteIndex(BaseIndex):
             raise StoreError(f"{self.path}: write failed, batch rolled back ({e})") from None
 
     def remove(self, ids: Iterable[str]) -> int:
-        self._frequent.clear()
         n = 0
         with self.conn:
             for i in ids:
@@ -207,6 +214,11 @@ class SQLiteIndex(BaseIndex):
         q = "SELECT doc FROM postings WHERE h = ? LIMIT ?"
         ex = self.conn.execute
         lim = max_df + 1
+        row = ex("SELECT value FROM meta WHERE key = 'deletions'").fetchone()
+        deletions = row[0] if row else None
+        if deletions != self._deletions:  # postings shrank since the memory was made
+            self._frequent.clear()
+            self._deletions = deletions
         frequent = self._frequent
         for h in set(hashes):
             if frequent.get(h, 0) > max_df:
