@@ -135,6 +135,32 @@ def test_resume_refuses_other_settings(scanned):
         run_scan(scanned, ScanSettings(filter="a.site = b.site"), explicit={"filter": "a.site = b.site"})
 
 
+def test_memory_bound_changes_speed_not_the_result(scanned, tmp_path):
+    out = tmp_path / "mem"
+    shutil.copytree(scanned, out)
+    (out / "pairs" / stg.MARKER).unlink()
+    run_scan(out, ScanSettings(), workers=1, explicit={}, memory="64MB")
+    for stage in ("pairs", "alignments", "families", "sites"):
+        assert _rows(out, stage) == _rows(scanned, stage), stage
+    assert not (out / "_spill").exists()  # DuckDB's spill folder is removed
+    assert "memory" not in json.loads((out / "settings.json").read_text())  # not a setting
+
+
+@pytest.mark.parametrize("text, size", [("4GB", 4 * 2**30), ("512m", 512 * 2**20), ("1.5G", 3 * 2**29),
+                                        ("100000000", 100_000_000)])
+def test_memory_sizes(text, size):
+    from unspun.scan.settings import parse_memory
+
+    assert parse_memory(text) == size
+
+
+@pytest.mark.parametrize("text", ["lots", "4 parsecs", "-1GB", "1MB", ""])
+def test_bad_memory_is_one_clear_error(text, tmp_path, crawl):
+    with pytest.raises(SettingsError, match="--memory"):
+        run_scan(tmp_path / "o", ScanSettings(inputs=(str(crawl[1]),)), memory=text)
+    assert not (tmp_path / "o").exists()
+
+
 def test_bad_filter_is_one_clear_error(tmp_path, crawl):
     with pytest.raises(SettingsError, match="--filter"):
         run_scan(tmp_path / "o", ScanSettings(inputs=(str(crawl[1]),), filter="a.nope ="))
@@ -177,6 +203,8 @@ def test_cli_scan_and_report(crawl, tmp_path):
     assert r.exit_code == 2 and "filter" in r.output
     r = CliRunner().invoke(app, ["scan", "report", str(tmp_path / "nothing")])
     assert r.exit_code == 2
+    r = CliRunner().invoke(app, ["scan", str(crawl[1]), "--out", str(tmp_path / "m"), "--memory", "lots"])
+    assert r.exit_code == 2 and "--memory 'lots'" in r.output and "Traceback" not in r.output
 
 
 def test_spark_engine_without_pyspark_says_what_to_install(tmp_path, crawl, monkeypatch):

@@ -275,6 +275,7 @@ def scan_run(
     max_sources: Annotated[int | None, typer.Option("--max-sources", help="Candidate sources aligned per document [30].")] = None,
     spin_threshold: Annotated[float | None, typer.Option("--spin-threshold", help="Spin density that makes a copy spun [0.05].")] = None,
     workers: Annotated[int | None, typer.Option("--workers", help="Worker processes (local) or Spark cores (local mode); default: all cores.")] = None,
+    memory: Annotated[str | None, typer.Option("--memory", help="Memory for the pair join (local: DuckDB spills past it) or Spark's driver (local mode), e.g. 8GB [4GB].")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress lines.")] = False,
 ) -> None:
     """Scan a crawl into DIR (resumes a scan already there, with its saved settings)."""
@@ -303,7 +304,7 @@ def scan_run(
     try:
         with bar:
             run_scan(out, st, engine=engine.value, workers=workers, explicit=given, log=log,
-                     progress=tick)
+                     progress=tick, memory=memory)
     except UnspunError as e:
         fail(str(e))
     typer.echo(f"scan complete in {out}; HTML summary: unspun scan report {out}")

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..errors import SettingsError
 from . import stages
-from .settings import ScanSettings, resolve_settings, save_settings
+from .settings import ScanSettings, parse_memory, resolve_settings, save_settings
 
 __all__ = ["ScanSettings", "run_scan", "stage_status"]
 
@@ -32,14 +32,19 @@ def run_scan(
     explicit: dict[str, Any] | None = None,
     log: Callable[[str], None] = lambda s: None,
     progress: Callable[[str, int, int], None] | None = None,
+    memory: str | int | None = None,
 ) -> ScanSettings:
     """Run (or resume) a scan into ``out``; return the settings used (saved ones on resume).
 
     ``log`` gets one line per finished stage; ``progress(stage, done, total)`` is called as
     the long stages of the local engine advance (features: documents; alignments: pairs).
+    ``memory`` (bytes, or a size such as ``"4GB"``) bounds the local engine's pair join
+    (DuckDB spills past it; default 4GB) or sets Spark's driver memory in local mode; it
+    changes speed, never the result, and is not saved with the scan.
     """
     if engine not in ENGINES:
         raise SettingsError(f"unknown engine {engine!r}: use one of {', '.join(ENGINES)}")
+    mem = parse_memory(memory) if isinstance(memory, str) else memory
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     st = resolve_settings(out, settings, explicit if explicit is not None else settings.to_dict())
@@ -50,11 +55,11 @@ def run_scan(
     if engine == "spark":
         from .spark_engine import run_spark
 
-        run_spark(out, st, workers=workers, log=log)
+        run_spark(out, st, workers=workers, log=log, memory=mem)
     else:
         from .local import run_local
 
-        run_local(out, st, workers=workers, log=log, progress=progress)
+        run_local(out, st, workers=workers, log=log, progress=progress, memory=mem)
     return st
 
 

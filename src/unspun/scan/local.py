@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import multiprocessing as mp
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from itertools import groupby
@@ -33,6 +34,10 @@ from .rows import (
 )
 from .settings import ScanSettings
 from .sql import META_COLUMNS, candidate_pairs, frequent_features, oriented_pairs
+
+#: DuckDB's memory for the pair join unless --memory says otherwise (DuckDB's own default
+#: is 80% of RAM, which it then fills on a large crawl before spilling).
+DEFAULT_MEMORY = 4 * 2**30
 
 Progress = Callable[[str], None]
 Ticker = Callable[[str, int, int], None]
@@ -136,14 +141,29 @@ def stage_features(out: Path, st: ScanSettings, workers: int, log: Progress,
     log(f"features: {n} rows")
 
 
-def stage_pairs(out: Path, st: ScanSettings, log: Progress) -> None:
+def stage_pairs(out: Path, st: ScanSettings, log: Progress, memory: int = DEFAULT_MEMORY) -> None:
+    """Candidate pairs by a DuckDB self-join of the features, held to ``memory`` bytes: past
+    that DuckDB spills to a temporary folder inside ``out`` (removed afterwards)."""
     import duckdb
 
     t0 = time.time()
     stages.clear(out, "pairs")
     n_docs = stages.marker(out, "docs")["rows"]
     max_df = st.max_df or default_max_df(n_docs)
-    con = duckdb.connect()
+    spill = out / "_spill"
+    shutil.rmtree(spill, ignore_errors=True)
+    con = duckdb.connect(config={"memory_limit": f"{memory // 2**20}MB", "temp_directory": str(spill),
+                                 "preserve_insertion_order": False})
+    try:
+        _pairs(con, out, st, max_df, t0, log)
+    finally:
+        con.close()
+        shutil.rmtree(spill, ignore_errors=True)
+
+
+def _pairs(con: Any, out: Path, st: ScanSettings, max_df: int, t0: float, log: Progress) -> None:
+    import duckdb
+
     con.sql(f"CREATE VIEW m AS SELECT {META_COLUMNS} FROM read_parquet('{stages.glob(out, 'docs')}')")
     con.sql(f"CREATE TABLE f AS SELECT * FROM read_parquet('{stages.glob(out, 'features')}')")
     con.sql(f"CREATE TABLE c AS {candidate_pairs('f', max_df, st.min_shared)}")
@@ -210,8 +230,9 @@ def stage_alignments(out: Path, st: ScanSettings, workers: int, log: Progress,
 
 
 def run_local(out: Path, st: ScanSettings, *, workers: int | None = None,
-              log: Progress = lambda s: None, progress: Ticker | None = None) -> None:
-    """Run every stage not yet complete, in order."""
+              log: Progress = lambda s: None, progress: Ticker | None = None,
+              memory: int | None = None) -> None:
+    """Run every stage not yet complete, in order; ``memory`` (bytes) bounds the pair join."""
     tick = progress or _no_ticks
     workers = workers or os.cpu_count() or 1
     if not stages.is_complete(out, "docs"):
@@ -219,7 +240,7 @@ def run_local(out: Path, st: ScanSettings, *, workers: int | None = None,
     if not stages.is_complete(out, "features"):
         stage_features(out, st, workers, log, tick)
     if not stages.is_complete(out, "pairs"):
-        stage_pairs(out, st, log)
+        stage_pairs(out, st, log, memory or DEFAULT_MEMORY)
     if not stages.is_complete(out, "alignments"):
         stage_alignments(out, st, workers, log, tick)
     docs = stages.read_table(out, "docs", columns=["did", "id", "site", "date"])

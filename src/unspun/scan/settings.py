@@ -103,3 +103,25 @@ def resolve_settings(out: Path, given: ScanSettings, explicit: dict[str, Any]) -
                 "resume without changing it, or scan into a new --out folder"
             )
     return saved
+
+
+_UNITS = {"": 1, "B": 1, "K": 2**10, "KB": 2**10, "M": 2**20, "MB": 2**20, "G": 2**30, "GB": 2**30,
+          "T": 2**40, "TB": 2**40}
+
+
+def parse_memory(text: str) -> int:
+    """``"4GB"``, ``"512m"``, ``"1.5G"`` → bytes; SettingsError for anything else.
+
+    A run-time resource, not a setting of the result: it is not saved with the scan, and
+    a resumed scan may use another value.
+    """
+    import re
+
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*", text or "")
+    unit = m.group(2).upper() if m else ""
+    if not m or unit not in _UNITS:
+        raise SettingsError(f"--memory {text!r}: give a size such as 4GB or 512MB")
+    n = int(float(m.group(1)) * _UNITS[unit])
+    if n < 64 * 2**20:
+        raise SettingsError(f"--memory {text!r}: at least 64MB")
+    return n

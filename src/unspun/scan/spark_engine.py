@@ -42,8 +42,9 @@ def _import_pyspark() -> Any:
     return pyspark, SparkSession
 
 
-def spark_session(workers: int | None = None) -> Any:
-    """The active session (spark-submit), or a local one with ``workers`` cores."""
+def spark_session(workers: int | None = None, memory: int | None = None) -> Any:
+    """The active session (spark-submit), or a local one with ``workers`` cores and ``memory``
+    bytes of driver memory (default: ``UNSPUN_SPARK_DRIVER_MEMORY``, else 4g)."""
     _, SparkSession = _import_pyspark()
     active = SparkSession.getActiveSession()
     if active is not None:
@@ -57,7 +58,8 @@ def spark_session(workers: int | None = None) -> Any:
                    .config("spark.sql.shuffle.partitions", str(max(4, 2 * n)))
                    .config("spark.ui.enabled", "false")
                    .config("spark.ui.showConsoleProgress", "false")
-                   .config("spark.driver.memory", os.environ.get("UNSPUN_SPARK_DRIVER_MEMORY", "4g")))
+                   .config("spark.driver.memory", f"{memory // 2**20}m" if memory
+                           else os.environ.get("UNSPUN_SPARK_DRIVER_MEMORY", "4g")))
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel(os.environ.get("UNSPUN_SPARK_LOG_LEVEL", "ERROR"))
     return spark
@@ -106,8 +108,9 @@ def _write(df: Any, out: Path, stage: str) -> None:
 
 
 def run_spark(out: Path, st: ScanSettings, *, workers: int | None = None,
-              log: Callable[[str], None] = lambda s: None) -> None:
-    """Run every stage not yet complete, in order, on Spark."""
+              log: Callable[[str], None] = lambda s: None, memory: int | None = None) -> None:
+    """Run every stage not yet complete, in order, on Spark (``memory``: driver memory in
+    local mode; a cluster's session keeps its own)."""
     _import_pyspark()
     from pyspark.sql import functions as F
 
@@ -115,7 +118,7 @@ def run_spark(out: Path, st: ScanSettings, *, workers: int | None = None,
 
     if not stages.is_complete(out, "docs"):
         stage_docs(out, st, log)
-    spark = spark_session(workers)
+    spark = spark_session(workers, memory)
     docs = spark.read.parquet(stages.glob(out, "docs"))
     if not stages.is_complete(out, "features"):
         t0 = time.time()
