@@ -1,0 +1,99 @@
+"""The local engine's pair join under memory bounds: seconds and peak memory of the
+``pairs`` stage alone, re-run on the ``docs`` and ``features`` of a finished scan, for each
+``--memory`` value, against DuckDB's own default (80% of RAM, the engine before the bound).
+
+    python -m bench.scan_pair_memory bench/work/scan-local-1000000 --memory 1GB 2GB 4GB default
+
+Each run is a fresh process on a copy of the scan's ``docs``/``features`` (hard links), and
+its ``pairs`` table must equal the finished scan's: a bound changes speed, never the result.
+Writes ``bench/results/scan_pair_memory.json`` and prints a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.memory import TreePeak
+
+RESULTS = Path(__file__).resolve().parent / "results" / "scan_pair_memory.json"
+
+_CHILD = """
+import sys
+from pathlib import Path
+import duckdb
+import unspun.scan.local as L
+from unspun.scan.settings import load_settings, parse_memory
+out, mem = Path(sys.argv[1]), sys.argv[2]
+if mem == "default":  # DuckDB's own limit: the engine before --memory existed
+    real = duckdb.connect
+    def connect(*a, config=None, **k):
+        return real(*a, config={"temp_directory": config["temp_directory"]}, **k)
+    duckdb.connect = connect
+    L.stage_pairs(out, load_settings(out), print, 0)
+else:
+    L.stage_pairs(out, load_settings(out), print, parse_memory(mem))
+"""
+
+
+def _link_copy(src: Path, dst: Path) -> None:
+    for stage in ("docs", "features"):
+        shutil.copytree(src / stage, dst / stage, copy_function=os.link)
+    shutil.copy(src / "settings.json", dst / "settings.json")
+
+
+def run_one(scan: Path, mem: str) -> dict:
+    from unspun.scan import stages
+
+    with tempfile.TemporaryDirectory(dir=scan.parent) as tmp:
+        out = Path(tmp) / "scan"
+        _link_copy(scan, out)
+        t0 = time.time()
+        proc = subprocess.Popen([sys.executable, "-c", _CHILD, str(out), mem])
+        with TreePeak(root=proc.pid) as peak:
+            rc = proc.wait()
+        secs = time.time() - t0
+        if rc:
+            raise SystemExit(f"pairs stage failed at --memory {mem} (exit {rc})")
+        same = (stages.read_table(out, "pairs").equals(stages.read_table(scan, "pairs"))
+                and stages.read_table(out, "pairs", "frequent").equals(
+                    stages.read_table(scan, "pairs", "frequent")))
+        return {"memory": mem, "seconds": round(secs, 1),
+                "peak_mb": round(peak.peak_mb) if peak.peak_mb is not None else None,
+                "same_pairs": same, "docs": stages.marker(scan, "docs")["rows"],
+                "feature_rows": stages.marker(scan, "features")["rows"],
+                "pairs": stages.marker(scan, "pairs")["rows"]}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("scan", type=Path, help="a finished local scan folder")
+    p.add_argument("--memory", nargs="+", default=["1GB", "2GB", "4GB", "default"])
+    a = p.parse_args()
+    rows = []
+    for mem in a.memory:
+        r = run_one(a.scan, mem)
+        print(json.dumps(r), flush=True)
+        rows.append(r)
+    base = next((r for r in rows if r["memory"] == "default"), None)
+    print(f"\n{rows[0]['docs']:,} documents, {rows[0]['feature_rows']:,} feature rows, "
+          f"{rows[0]['pairs']:,} pairs")
+    print("| --memory | seconds | time vs default | peak memory (tree PSS) | same pairs |")
+    print("|---|---|---|---|---|")
+    for r in rows:
+        ratio = f"{r['seconds'] / base['seconds']:.2f}" if base else "-"
+        print(f"| {r['memory']} | {r['seconds']} | {ratio} | {r['peak_mb']} MB | {r['same_pairs']} |")
+    prev = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
+    keep = [x for x in prev if x["docs"] != rows[0]["docs"]]
+    RESULTS.write_text(json.dumps(keep + rows, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
