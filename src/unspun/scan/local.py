@@ -50,7 +50,11 @@ FEATURE_BATCH = 500
 COPIES_PER_TASK = 50
 ROWS_PER_PART = 200_000
 
-_TEXTS: list[str] = []  # set before forking: workers read the texts from here
+#: every text, by did, set before forking: workers read them from here. An Arrow array, not
+#: a list of str: reading a Python object writes its reference count, which would copy the
+#: page into each forked worker (at 1M documents, 1.4 GB of text per worker); Arrow's
+#: buffers are only read, so the workers keep sharing them.
+_TEXTS: pa.ChunkedArray = pa.chunked_array([], pa.string())
 _ST: ScanSettings | None = None
 _FREQUENT: frozenset[int] = frozenset()
 
@@ -180,12 +184,16 @@ def _pairs(con: Any, out: Path, st: ScanSettings, max_df: int, t0: float, log: P
     log(f"pairs: {t.num_rows} candidate pairs ({candidates} before the filter; max_df {max_df})")
 
 
+def _text(did: int) -> str:
+    return _TEXTS[did].as_py()
+
+
 def _align_task(chunk: list[tuple[int, list[int]]]) -> tuple[int, list[dict[str, Any]]]:
     """(pairs aligned, passage rows) for a chunk of copies and their candidate sources."""
     assert _ST is not None
     rows: list[dict[str, Any]] = []
     for b, srcs in chunk:
-        rows.extend(align_rows(b, _TEXTS[b], [(a, _TEXTS[a]) for a in srcs], _ST, _FREQUENT))
+        rows.extend(align_rows(b, _text(b), [(a, _text(a)) for a in srcs], _ST, _FREQUENT))
     return sum(len(srcs) for _, srcs in chunk), rows
 
 
@@ -207,7 +215,7 @@ def stage_alignments(out: Path, st: ScanSettings, workers: int, log: Progress,
     t0 = time.time()
     stages.clear(out, "alignments")
     docs = stages.read_table(out, "docs", columns=["did", "text"]).sort_by("did")
-    _TEXTS = docs.column("text").to_pylist()
+    _TEXTS = docs.column("text")  # did numbers the documents 0..n-1 (stage_docs)
     _ST = st
     _FREQUENT = frozenset(stages.read_table(out, "pairs", "frequent").column("hash").to_pylist())
     del docs
@@ -224,7 +232,7 @@ def stage_alignments(out: Path, st: ScanSettings, workers: int, log: Progress,
             n, part, batch = n + len(batch), part + 1, []
     stages.write_table(out, "alignments", pa.Table.from_pylist(batch, ALIGN_SCHEMA), f"part-{part:05d}")
     n += len(batch)
-    _TEXTS = []
+    _TEXTS = pa.chunked_array([], pa.string())
     stages.complete(out, "alignments", n, t0, engine="local", pairs_aligned=pairs.num_rows)
     log(f"alignments: {n} passages from {pairs.num_rows} pairs")
 
