@@ -130,6 +130,21 @@ def test_killed_stage_without_marker_reruns_with_later_ones(scanned, tmp_path):
     assert _rows(out, "families") == fams
 
 
+def test_spawned_workers_give_the_same_result(scanned, tmp_path, monkeypatch):
+    """Platforms without fork (Windows) start workers by spawn: they must get the settings
+    and read the texts themselves."""
+    from unspun.scan import local
+
+    monkeypatch.setattr(local, "START_METHOD", "spawn")
+    out = tmp_path / "spawn"
+    shutil.copytree(scanned, out)
+    for stage in ("features", "alignments"):
+        (out / stage / stg.MARKER).unlink()
+    run_scan(out, ScanSettings(), workers=2, explicit={})
+    for stage in ("features", "pairs", "alignments", "families", "sites"):
+        assert _rows(out, stage) == _rows(scanned, stage), stage
+
+
 def test_resume_refuses_other_settings(scanned):
     with pytest.raises(SettingsError, match="filter"):
         run_scan(scanned, ScanSettings(filter="a.site = b.site"), explicit={"filter": "a.site = b.site"})

@@ -57,19 +57,37 @@ ROWS_PER_PART = 200_000
 _TEXTS: pa.ChunkedArray = pa.chunked_array([], pa.string())
 _ST: ScanSettings | None = None
 _FREQUENT: frozenset[int] = frozenset()
+#: multiprocessing start method for the workers; None: fork where the platform has it
+START_METHOD: str | None = None
 
 
-def _pool(workers: int) -> Any:
+def _worker_state(st: ScanSettings, frequent: frozenset[int], texts_of: str | None) -> None:
+    """Set a worker's globals. Forked workers already have them (and share the texts);
+    spawned ones (no fork: Windows) get the settings pickled and read the texts from
+    ``texts_of``, the scan folder, themselves."""
+    global _TEXTS, _ST, _FREQUENT
+    _ST, _FREQUENT = st, frequent
+    if texts_of is not None and len(_TEXTS) == 0:
+        _TEXTS = stages.read_table(Path(texts_of), "docs", columns=["did", "text"]).sort_by("did").column("text")
+
+
+def _pool(workers: int, texts_of: Path | None) -> Any:
     default_lexicon()  # load once, shared by forked workers
-    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
-    return ctx.Pool(workers)
+    method = START_METHOD or ("fork" if "fork" in mp.get_all_start_methods() else None)
+    ctx = mp.get_context(method)
+    forked = ctx.get_start_method() == "fork"
+    assert _ST is not None
+    texts = None if forked or texts_of is None else str(texts_of)
+    return ctx.Pool(workers, _worker_state, (_ST, _FREQUENT, texts))
 
 
-def _map(fn: Callable, items: Iterator, workers: int) -> Iterator:
+def _map(fn: Callable, items: Iterator, workers: int, texts_of: Path | None = None) -> Iterator:
+    """``fn`` over ``items`` in ``workers`` processes that see this module's globals
+    (``texts_of``: the scan folder, when ``fn`` reads texts)."""
     if workers <= 1:
         yield from map(fn, items)
         return
-    with _pool(workers) as pool:
+    with _pool(workers, texts_of) as pool:
         yield from pool.imap(fn, items)
 
 
@@ -223,7 +241,7 @@ def stage_alignments(out: Path, st: ScanSettings, workers: int, log: Progress,
     n = part = done = 0
     batch: list[dict[str, Any]] = []
     total = pairs.num_rows
-    for n_pairs, rows in _map(_align_task, _copy_chunks(pairs), workers):
+    for n_pairs, rows in _map(_align_task, _copy_chunks(pairs), workers, out):
         done += n_pairs
         tick("alignments", done, total)
         batch.extend(rows)
