@@ -24,7 +24,7 @@ from unspun.scan import ScanSettings, run_scan  # noqa: E402
 from unspun.scan import stages as stg  # noqa: E402
 
 
-def test_spark_and_local_engines_agree(tmp_path, monkeypatch):
+def test_spark_and_local_engines_agree(tmp_path, monkeypatch, capfd):
     monkeypatch.setenv("SPARK_LOCAL_IP", "127.0.0.1")
     path = tmp_path / "crawl.jsonl"
     make_crawl(seed=0).write(str(path))
@@ -42,3 +42,6 @@ def test_spark_and_local_engines_agree(tmp_path, monkeypatch):
     diff = compare(tmp_path / "local", tmp_path / "spark")
     assert all(rows_x == rows_y and rows_x > 0 and d == 0 for rows_x, rows_y, d in diff.values()), diff
     assert stg.marker(tmp_path / "spark", "alignments")["engine"] == "spark"
+    # the JVM's own stderr (captured at the file descriptor): errors only, no banner, no WARN
+    err = capfd.readouterr().err
+    assert "log4j profile" not in err and " WARN " not in err, err[-2000:]

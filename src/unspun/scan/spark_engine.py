@@ -58,6 +58,8 @@ def spark_session(workers: int | None = None, memory: int | None = None) -> Any:
                    .config("spark.sql.shuffle.partitions", str(max(4, 2 * n)))
                    .config("spark.ui.enabled", "false")
                    .config("spark.ui.showConsoleProgress", "false")
+                   .config("spark.driver.extraJavaOptions",
+                           f"-Dlog4j2.configurationFile={(Path(__file__).parent / 'log4j2.properties').as_uri()}")
                    .config("spark.driver.memory", f"{memory // 2**20}m" if memory
                            else os.environ.get("UNSPUN_SPARK_DRIVER_MEMORY", "4g")))
     spark = builder.getOrCreate()
