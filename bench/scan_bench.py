@@ -156,6 +156,10 @@ def main() -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--rescore", action="store_true",
                    help="score the finished scan in bench/work again (no new run)")
+    p.add_argument("--resume", action="store_true",
+                   help="finish an interrupted scan in bench/work (stages with a completion "
+                        "marker are kept); time = the sum of the stage times in the markers, "
+                        "peak memory = this part's")
     a = p.parse_args()
     from unspun.scan import stages as stg
 
@@ -167,7 +171,9 @@ def main() -> None:
     crawl = make_crawl(texts, seed=a.seed)
     WORK.mkdir(exist_ok=True)
     src = WORK / f"scan-crawl-{a.n}.jsonl"
-    if not a.rescore:
+    if a.resume and not src.exists():
+        raise SystemExit(f"--resume: no crawl at {src}")
+    if not a.rescore and not a.resume:
         crawl.write(str(src))
     out = WORK / f"scan-{a.engine}-{a.n}"
     del texts
@@ -175,9 +181,15 @@ def main() -> None:
         q = family_quality(stg.read_table(out, "families").to_pylist(), crawl)
         print(json.dumps({k: round(v, 4) for k, v in q.items()}))
         return
-    shutil.rmtree(out, ignore_errors=True)
-    cmd = [sys.executable, "-m", "unspun", "scan", "run", str(src), "--out", str(out),
-           "--engine", a.engine, "--workers", str(a.workers), "--filter", "a.site <> b.site"]
+    if a.resume:  # the saved settings (inputs, filter) are re-used
+        kept = [s for s in stg.STAGES if stg.is_complete(out, s)]
+        print(f"  resuming {out}: complete stages kept: {', '.join(kept) or 'none'}")
+        cmd = [sys.executable, "-m", "unspun", "scan", "run", "--out", str(out),
+               "--engine", a.engine, "--workers", str(a.workers)]
+    else:
+        shutil.rmtree(out, ignore_errors=True)
+        cmd = [sys.executable, "-m", "unspun", "scan", "run", str(src), "--out", str(out),
+               "--engine", a.engine, "--workers", str(a.workers), "--filter", "a.site <> b.site"]
     print("  $ " + " ".join(cmd[1:]), flush=True)
     t0 = time.time()
     env = {**os.environ, "SPARK_LOCAL_IP": os.environ.get("SPARK_LOCAL_IP", "127.0.0.1")}
@@ -199,6 +211,8 @@ def main() -> None:
     family_sizes = Counter(r["family"] for r in fam_rows)
     sites = stg.read_table(out, "sites").to_pylist()
     stage_s = {s: stg.marker(out, s)["seconds"] for s in stg.STAGES}
+    if a.resume:
+        wall, secs = secs, sum(stage_s.values())
     res = {
         "engine": a.engine, "docs": len(crawl.records), "real_texts": real,
         "markov_texts": n_texts - real, "workers": a.workers,
@@ -211,6 +225,9 @@ def main() -> None:
         "pairs": stg.marker(out, "pairs")["rows"], "families": len(family_sizes),
         "largest_family": max(family_sizes.values(), default=0),
     }
+    if a.resume:
+        res["resumed"] = True
+        res["wall_seconds_last_part"] = round(wall, 1)
     res["commit"] = commit
     res["date"] = time.strftime("%Y-%m-%d %H:%M", time.gmtime())
     print(json.dumps(res, indent=2))
