@@ -164,19 +164,22 @@ def main() -> None:
     from unspun.scan import stages as stg
 
     commit = _commit()  # at the start: the code that made the crawl and ran the scan
-    m = round(a.n / 1.54)
-    texts = crawl_texts(m, a.seed)
-    real = sum(not t["id"].startswith("babble/") for t in texts)
-    n_texts = len(texts)
-    crawl = make_crawl(texts, seed=a.seed)
+
+    def build() -> tuple[Crawl, int, int]:
+        """The crawl, its real texts, all texts (the crawl file is the same every time)."""
+        texts = crawl_texts(round(a.n / 1.54), a.seed)
+        real = sum(not t["id"].startswith("babble/") for t in texts)
+        return make_crawl(texts, seed=a.seed), real, len(texts)
+
     WORK.mkdir(exist_ok=True)
     src = WORK / f"scan-crawl-{a.n}.jsonl"
     if a.resume and not src.exists():
         raise SystemExit(f"--resume: no crawl at {src}")
+    if not a.resume:  # resuming: the crawl is made again for the scoring, after the scan
+        crawl, real, n_texts = build()
     if not a.rescore and not a.resume:
         crawl.write(str(src))
     out = WORK / f"scan-{a.engine}-{a.n}"
-    del texts
     if a.rescore:
         q = family_quality(stg.read_table(out, "families").to_pylist(), crawl)
         print(json.dumps({k: round(v, 4) for k, v in q.items()}))
@@ -206,6 +209,8 @@ def main() -> None:
     secs = time.time() - t0
     if rc:
         raise SystemExit(f"scan failed (exit {rc})")
+    if a.resume:
+        crawl, real, n_texts = build()
     fam_rows = stg.read_table(out, "families").select(["family", "id", "start", "end"]).to_pylist()
     q = family_quality(fam_rows, crawl)
     family_sizes = Counter(r["family"] for r in fam_rows)
