@@ -271,7 +271,8 @@ def table(runs: list[dict[str, Any]]) -> str:
             f"| {r['engine']} | {r['docs']:,} | {r['seconds']:,.0f} | {r['docs_per_s_per_core']} "
             f"| {r.get('peak_mb') or '?'} MB | {r['pairs']:,} | {r['stage_seconds']['alignments']:,.0f} "
             f"| {r['families']:,} | {r['pair_precision']:.3f} | {r['pair_recall']:.3f} "
-            f"| {r['ari']:.3f} | {'yes' if r['farms_top3'] else 'NO'} | {r.get('commit', '?')} |")
+            f"| {r['ari']:.3f} | {'yes' if r['farms_top3'] else 'NO'} | {r.get('commit', '?')}"
+            f"{' (resumed)' if r.get('resumed') else ''} |")
     return "\n".join(lines)
 
 

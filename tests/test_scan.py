@@ -169,7 +169,7 @@ def test_memory_sizes(text, size):
     assert parse_memory(text) == size
 
 
-@pytest.mark.parametrize("text", ["lots", "4 parsecs", "-1GB", "1MB", ""])
+@pytest.mark.parametrize("text", ["lots", "4 parsecs", "-1GB", "1MB", "", 1000])
 def test_bad_memory_is_one_clear_error(text, tmp_path, crawl):
     with pytest.raises(SettingsError, match="--memory"):
         run_scan(tmp_path / "o", ScanSettings(inputs=(str(crawl[1]),)), memory=text)

@@ -44,7 +44,7 @@ def run_scan(
     """
     if engine not in ENGINES:
         raise SettingsError(f"unknown engine {engine!r}: use one of {', '.join(ENGINES)}")
-    mem = parse_memory(memory) if isinstance(memory, str) else memory
+    mem = parse_memory(memory) if memory is not None else None
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     st = resolve_settings(out, settings, explicit if explicit is not None else settings.to_dict())

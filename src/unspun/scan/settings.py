@@ -109,14 +109,17 @@ _UNITS = {"": 1, "B": 1, "K": 2**10, "KB": 2**10, "M": 2**20, "MB": 2**20, "G": 
           "T": 2**40, "TB": 2**40}
 
 
-def parse_memory(text: str) -> int:
-    """``"4GB"``, ``"512m"``, ``"1.5G"`` → bytes; SettingsError for anything else.
+def parse_memory(text: str | int) -> int:
+    """``"4GB"``, ``"512m"``, ``"1.5G"`` (or a number of bytes) → bytes; SettingsError for
+    anything else or under 64MB.
 
     A run-time resource, not a setting of the result: it is not saved with the scan, and
     a resumed scan may use another value.
     """
     import re
 
+    if isinstance(text, int):
+        text = str(text)
     m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*", text or "")
     unit = m.group(2).upper() if m else ""
     if not m or unit not in _UNITS:
