@@ -163,9 +163,11 @@ def stage_features(out: Path, st: ScanSettings, workers: int, log: Progress,
     log(f"features: {n} rows")
 
 
-def stage_pairs(out: Path, st: ScanSettings, log: Progress, memory: int = DEFAULT_MEMORY) -> None:
+def stage_pairs(out: Path, st: ScanSettings, log: Progress, memory: int = DEFAULT_MEMORY,
+                threads: int | None = None) -> None:
     """Candidate pairs by a DuckDB self-join of the features, held to ``memory`` bytes: past
-    that DuckDB spills to a temporary folder inside ``out`` (removed afterwards)."""
+    that DuckDB spills to a temporary folder inside ``out`` (removed afterwards); ``threads``
+    (the scan's workers) bounds DuckDB's threads, by default one per core."""
     import duckdb
 
     t0 = time.time()
@@ -174,8 +176,11 @@ def stage_pairs(out: Path, st: ScanSettings, log: Progress, memory: int = DEFAUL
     max_df = st.max_df or default_max_df(n_docs)
     spill = out / "_spill"
     shutil.rmtree(spill, ignore_errors=True)
-    con = duckdb.connect(config={"memory_limit": f"{memory // 2**20}MB", "temp_directory": str(spill),
-                                 "preserve_insertion_order": False})
+    config: dict[str, Any] = {"memory_limit": f"{memory // 2**20}MB", "temp_directory": str(spill),
+                              "preserve_insertion_order": False}
+    if threads:
+        config["threads"] = threads
+    con = duckdb.connect(config=config)
     try:
         _pairs(con, out, st, max_df, t0, log)
     finally:
@@ -266,7 +271,7 @@ def run_local(out: Path, st: ScanSettings, *, workers: int | None = None,
     if not stages.is_complete(out, "features"):
         stage_features(out, st, workers, log, tick)
     if not stages.is_complete(out, "pairs"):
-        stage_pairs(out, st, log, memory or DEFAULT_MEMORY)
+        stage_pairs(out, st, log, memory or DEFAULT_MEMORY, workers)
     if not stages.is_complete(out, "alignments"):
         stage_alignments(out, st, workers, log, tick)
     docs = stages.read_table(out, "docs", columns=["did", "id", "site", "date"])
