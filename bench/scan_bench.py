@@ -154,12 +154,13 @@ def main() -> None:
     p.add_argument("--engine", default="local", choices=("local", "spark"))
     p.add_argument("--workers", type=int, default=os.cpu_count())
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--rescore", action="store_true",
-                   help="score the finished scan in bench/work again (no new run)")
-    p.add_argument("--resume", action="store_true",
-                   help="finish an interrupted scan in bench/work (stages with a completion "
-                        "marker are kept); time = the sum of the stage times in the markers, "
-                        "peak memory = this part's")
+    again = p.add_mutually_exclusive_group()
+    again.add_argument("--rescore", action="store_true",
+                       help="score the finished scan in bench/work again (no new run)")
+    again.add_argument("--resume", action="store_true",
+                       help="finish an interrupted scan in bench/work (stages with a completion "
+                            "marker are kept); time = the sum of the stage times in the markers, "
+                            "peak memory = this part's")
     a = p.parse_args()
     from unspun.scan import stages as stg
 

@@ -22,26 +22,20 @@ import tempfile
 import time
 from pathlib import Path
 
+import pyarrow as pa
+
 from bench.memory import TreePeak
 
-_FIRST: dict = {}
 RESULTS = Path(__file__).resolve().parent / "results" / "scan_pair_memory.json"
 
 _CHILD = """
 import sys
 from pathlib import Path
-import duckdb
 import unspun.scan.local as L
 from unspun.scan.settings import load_settings, parse_memory
 out, mem = Path(sys.argv[1]), sys.argv[2]
-if mem == "default":  # DuckDB's own limit: the engine before --memory existed
-    real = duckdb.connect
-    def connect(*a, config=None, **k):
-        return real(*a, config={"temp_directory": config["temp_directory"]}, **k)
-    duckdb.connect = connect
-    L.stage_pairs(out, load_settings(out), print, 0)
-else:
-    L.stage_pairs(out, load_settings(out), print, parse_memory(mem))
+# "default": DuckDB's own limit, the engine before --memory existed
+L.stage_pairs(out, load_settings(out), print, None if mem == "default" else parse_memory(mem))
 """
 
 
@@ -51,7 +45,8 @@ def _link_copy(src: Path, dst: Path) -> None:
     shutil.copy(src / "settings.json", dst / "settings.json")
 
 
-def run_one(scan: Path, mem: str) -> dict:
+def run_one(scan: Path, mem: str) -> tuple[dict, tuple[pa.Table, pa.Table]]:
+    """The figures of one run of the ``pairs`` stage, and its (pairs, frequent) tables."""
     from unspun.scan import stages
 
     with tempfile.TemporaryDirectory(dir=scan.parent) as tmp:
@@ -65,17 +60,11 @@ def run_one(scan: Path, mem: str) -> dict:
         if rc:
             raise SystemExit(f"pairs stage failed at --memory {mem} (exit {rc})")
         got = (stages.read_table(out, "pairs"), stages.read_table(out, "pairs", "frequent"))
-        if stages.is_complete(scan, "pairs"):
-            same = (got[0].equals(stages.read_table(scan, "pairs"))
-                    and got[1].equals(stages.read_table(scan, "pairs", "frequent")))
-        else:  # no finished pairs to compare with: compare with the first run of this call
-            same = _FIRST.setdefault("pairs", got) is got or (
-                got[0].equals(_FIRST["pairs"][0]) and got[1].equals(_FIRST["pairs"][1]))
-        return {"memory": mem, "seconds": round(secs, 1),
-                "peak_mb": round(peak.peak_mb) if peak.peak_mb is not None else None,
-                "same_pairs": same, "docs": stages.marker(scan, "docs")["rows"],
-                "feature_rows": stages.marker(scan, "features")["rows"],
-                "pairs": got[0].num_rows}
+        return ({"memory": mem, "seconds": round(secs, 1),
+                 "peak_mb": round(peak.peak_mb) if peak.peak_mb is not None else None,
+                 "docs": stages.marker(scan, "docs")["rows"],
+                 "feature_rows": stages.marker(scan, "features")["rows"],
+                 "pairs": got[0].num_rows}, got)
 
 
 def main() -> None:
@@ -83,9 +72,16 @@ def main() -> None:
     p.add_argument("scan", type=Path, help="a finished local scan folder")
     p.add_argument("--memory", nargs="+", default=["1GB", "2GB", "4GB", "default"])
     a = p.parse_args()
+    from unspun.scan import stages
+
+    # the reference: the finished scan's pairs, else the first run's
+    ref = ((stages.read_table(a.scan, "pairs"), stages.read_table(a.scan, "pairs", "frequent"))
+           if stages.is_complete(a.scan, "pairs") else None)
     rows = []
     for mem in a.memory:
-        r = run_one(a.scan, mem)
+        r, got = run_one(a.scan, mem)
+        ref = ref or got
+        r["same_pairs"] = got[0].equals(ref[0]) and got[1].equals(ref[1])
         print(json.dumps(r), flush=True)
         rows.append(r)
     base = next((r for r in rows if r["memory"] == "default"), None)

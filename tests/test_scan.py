@@ -150,11 +150,23 @@ def test_resume_refuses_other_settings(scanned):
         run_scan(scanned, ScanSettings(filter="a.site = b.site"), explicit={"filter": "a.site = b.site"})
 
 
-def test_memory_bound_changes_speed_not_the_result(scanned, tmp_path):
+def test_memory_bound_changes_speed_not_the_result(scanned, tmp_path, monkeypatch):
+    import duckdb
+
+    applied = []
+    real_connect = duckdb.connect
+
+    def connect(*a, **k):  # record what the pair join's connection really runs with
+        con = real_connect(*a, **k)
+        applied.append(con.sql("SELECT current_setting('memory_limit'), current_setting('threads')").fetchall()[0])
+        return con
+
+    monkeypatch.setattr(duckdb, "connect", connect)
     out = tmp_path / "mem"
     shutil.copytree(scanned, out)
     (out / "pairs" / stg.MARKER).unlink()
     run_scan(out, ScanSettings(), workers=1, explicit={}, memory="64MB")
+    assert (applied[-1][0].replace(" ", "").upper(), applied[-1][1]) == ("64.0MIB", 1), applied
     for stage in ("pairs", "alignments", "families", "sites"):
         assert _rows(out, stage) == _rows(scanned, stage), stage
     assert not (out / "_spill").exists()  # DuckDB's spill folder is removed

@@ -163,11 +163,12 @@ def stage_features(out: Path, st: ScanSettings, workers: int, log: Progress,
     log(f"features: {n} rows")
 
 
-def stage_pairs(out: Path, st: ScanSettings, log: Progress, memory: int = DEFAULT_MEMORY,
+def stage_pairs(out: Path, st: ScanSettings, log: Progress, memory: int | None = DEFAULT_MEMORY,
                 threads: int | None = None) -> None:
-    """Candidate pairs by a DuckDB self-join of the features, held to ``memory`` bytes: past
-    that DuckDB spills to a temporary folder inside ``out`` (removed afterwards); ``threads``
-    (the scan's workers) bounds DuckDB's threads, by default one per core."""
+    """Candidate pairs by a DuckDB self-join of the features, held to ``memory`` bytes (None:
+    DuckDB's own limit, 80% of RAM): past it DuckDB spills to a temporary folder inside
+    ``out`` (removed afterwards); ``threads`` (the scan's workers) bounds DuckDB's threads,
+    by default one per core."""
     import duckdb
 
     t0 = time.time()
@@ -176,8 +177,9 @@ def stage_pairs(out: Path, st: ScanSettings, log: Progress, memory: int = DEFAUL
     max_df = st.max_df or default_max_df(n_docs)
     spill = out / "_spill"
     shutil.rmtree(spill, ignore_errors=True)
-    config: dict[str, Any] = {"memory_limit": f"{memory // 2**20}MB", "temp_directory": str(spill),
-                              "preserve_insertion_order": False}
+    config: dict[str, Any] = {"temp_directory": str(spill), "preserve_insertion_order": False}
+    if memory:
+        config["memory_limit"] = f"{memory // 2**20}MiB"  # DuckDB reads MB as 10^6
     if threads:
         config["threads"] = threads
     con = duckdb.connect(config=config)
