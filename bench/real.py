@@ -121,7 +121,7 @@ def reported_pages(report: Any) -> tuple[set[str], dict[str, set[str]]]:
     named: set[str] = set()
     same: dict[str, set[str]] = {}
     for s in report.sources:
-        group = {s.doc.id, *(c.id for c in getattr(s, "copies", ()))}
+        group = {s.doc.id, *(c.doc.id for c in getattr(s, "copies", ()))}
         named |= group
         same[s.doc.id] = group
     return named, same

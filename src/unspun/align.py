@@ -104,6 +104,11 @@ class Unit:
     matched_fixed: int  # numbers and names matched
     changed_fixed: int  # number and name edits
     edits: list[Edit]
+    #: the evidence runs: (first, end) article token indices of each run of EVIDENCE_RUN
+    #: or more matched tokens outside quotations
+    runs: list[tuple[int, int]] = field(default_factory=list)
+    #: tokens of those runs that are stock wording of the story (set by analyze.rarity)
+    stock: int = 0
 
 
 @lru_cache(maxsize=200_000)
@@ -163,6 +168,7 @@ class _Alignment:
     matched_content: int = 0
     matched_outside_quotes: int = 0
     evidence: int = 0  # matched tokens outside quotations in runs of EVIDENCE_RUN or more
+    runs: list[tuple[int, int]] = field(default_factory=list)  # those runs, article token indices
     matched_fixed: int = 0  # matched numbers and names (words capitalised inside a sentence)
 
 
@@ -237,6 +243,7 @@ def align_unit(a: Prepared, ai: range, d: Prepared, di: range) -> _Alignment:
             else:
                 if run >= EVIDENCE_RUN:
                     al.evidence += run
+                    al.runs.append((t - run, t))
                 run = 0
             if k < n and a.content[t]:
                 al.matched_content += 1
@@ -299,6 +306,7 @@ def _unit(
         matched_fixed=al.matched_fixed,
         changed_fixed=sum(1 for e in edits if e.kind in ("number", "name")),
         edits=edits,
+        runs=al.runs,
     )
 
 

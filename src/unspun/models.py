@@ -123,6 +123,11 @@ class SourceMatch:
     coverage: float
     score: float
     passages: tuple[Passage, ...]
+    #: other documents carrying the same text (the likely origin is this one, the
+    #: earliest dated); each with its own passages
+    copies: tuple[SourceMatch, ...] = ()
+    #: why the source was accepted: the evidence figures (see analyze/evidence.py)
+    evidence: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -133,7 +138,9 @@ class SourceMatch:
             "published": self.doc.published,
             "coverage": round(self.coverage, 4),
             "score": round(self.score, 4),
+            "evidence": dict(self.evidence),
             "passages": [p.to_dict() for p in self.passages],
+            "copies": [c.to_dict() for c in self.copies],
         }
 
 
@@ -193,8 +200,11 @@ class Report:
     sources: tuple[SourceMatch, ...]
     unsourced: tuple[UnsourcedSpan, ...]
     unspun_version: str
-    report_version: str = "1"
+    report_version: str = "2"
     findings: tuple[Finding, ...] = ()
+    #: documents dated after the article that carry its text: not sources (a later page
+    #: cannot be the source of an earlier one), but copies of it or of a common origin
+    later_copies: tuple[SourceMatch, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         a = self.article
@@ -214,4 +224,5 @@ class Report:
             "sources": [s.to_dict() for s in self.sources],
             "unsourced": [u.to_dict() for u in self.unsourced],
             "findings": [f.to_dict() for f in self.findings],
+            "later_copies": [c.to_dict() for c in self.later_copies],
         }

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from . import __version__
 from .align import AlignSettings, Prepared, align_units, group_passages, prepare, to_passage
+from .analyze.copies import CopySettings, best_units, is_later, pick_origin, same_text_groups
 from .analyze.findings import find_all
-from .analyze.sources import SourceSettings, has_evidence, resolve_overlaps
+from .analyze.rarity import RaritySettings, mark_stock_runs
+from .analyze.sources import SourceSettings, evidence_figures, has_evidence, resolve_overlaps
 from .analyze.unsourced import covered_fraction, uncovered_runs
 from .analyze.verdict import VerdictSettings, decide
 from .errors import IngestError
@@ -30,6 +33,8 @@ class CheckSettings:
     min_unsourced_words: int = 4
     align: AlignSettings = field(default_factory=AlignSettings)
     sources: SourceSettings = field(default_factory=SourceSettings)
+    copies: CopySettings = field(default_factory=CopySettings)
+    rarity: RaritySettings = field(default_factory=RaritySettings)
     verdict: VerdictSettings = field(default_factory=VerdictSettings)
 
 
@@ -76,12 +81,112 @@ def trace_sources(
     return out
 
 
+@dataclass(frozen=True)
+class TextTrace:
+    """One text an article took, as carried by one or more documents: ``members`` are the
+    documents' traces (passages restricted to the article spans this text wins), the
+    ``origin`` the likely first of them (earliest dated); ``later`` when every member is
+    dated after the article (copies of it, or of an origin the index does not hold)."""
+
+    origin: str
+    members: tuple[SourceTrace, ...]
+    accepted: bool
+    evidence: dict
+    later: bool = False
+
+
+def trace_texts(
+    article: Prepared,
+    sources: Mapping[str, str],
+    published: Mapping[str, str | None],
+    article_published: str | None = None,
+    settings: CheckSettings | None = None,
+) -> list[TextTrace]:
+    """Like :func:`trace_sources`, but documents carrying the same text compete as one
+    text (see :mod:`unspun.analyze.copies`): the earliest dated is its origin, the others
+    its copies; copies never beat each other on a span. Runs of wording that other texts
+    among the candidates share too are stock phrases of the story, not evidence
+    (:mod:`unspun.analyze.rarity`). Documents dated after the article are traced apart
+    (``later``): they never take a span from an earlier text."""
+    st = settings or CheckSettings()
+    prepared = {sid: prepare(tokenize(text)) for sid, text in sources.items()}
+    per_source = {}
+    for sid, p in prepared.items():
+        units = align_units(article, p, st.align)
+        if units:
+            per_source[sid] = units
+    groups = same_text_groups(per_source, st.copies)
+    group_of = {sid: n for n, g in enumerate(groups) for sid in g}
+    for n, sid in enumerate(s for s in prepared if s not in group_of):
+        group_of[sid] = len(groups) + n
+    mark_stock_runs(article, per_source, prepared, group_of, st.rarity)
+    late = {sid for sid in per_source if is_later(published.get(sid), article_published)}
+    out: list[TextTrace] = []
+    for later in (False, True):
+        # a text is earlier when one of its documents may be; later texts compete apart
+        chosen = [g for g in groups if all(m in late for m in g) == later]
+        lead = {g[0]: g for g in chosen}
+        winners = resolve_overlaps(
+            {g[0]: [u for _, (_, u) in sorted(best_units(g, per_source).items())] for g in chosen},
+            st.sources,
+        )
+        owner = _owners(winners)
+        for key, kept in winners.items():
+            sents = {u.a_sent for u in kept}
+            if not sents:
+                continue
+            owned = {s for s in sents if owner[s] == key}
+            members = []
+            for sid in lead[key]:
+                units = [u for u in per_source[sid] if u.a_sent in sents]
+                if units:
+                    g = group_passages(units, st.align)
+                    mine = group_passages([u for u in units if u.a_sent in owned], st.align)
+                    trace = SourceTrace(sid, tuple(to_passage(x) for x in g), has_evidence(mine, st.sources))
+                    members.append((sid, g, trace))
+            if not members:
+                continue
+            # the text's own evidence: its best unit per sentence (no member need hold it all),
+            # on the sentences no other text explains as well (a sentence that two texts
+            # share, such as a wire or press-release sentence both carry, is evidence for
+            # the one that explains more of the article, not for both)
+            text_groups = group_passages([u for u in kept if u.a_sent in owned], st.align)
+            figures = evidence_figures(text_groups, st.sources)
+            figures["shared_sentences"] = len(sents) - len(owned)
+            accepted = has_evidence(text_groups, st.sources) or any(m[2].accepted for m in members)
+            explained = {sid: sum(u.matched for x in g for u in x) for sid, g, _ in members}
+            eligible = [m[0] for m in members if later or m[0] not in late]
+            origin = pick_origin(eligible, published, explained)
+            ordered = sorted(members, key=lambda m: (m[0] != origin, -explained[m[0]], m[0]))
+            out.append(TextTrace(origin, tuple(m[2] for m in ordered), accepted, figures, later))
+    return out
+
+
+def _owners(winners: Mapping[str, list]) -> dict[int, str]:
+    """Article sentence -> the text that explains it best (on a tie, the text that
+    explains more of the article overall)."""
+    total = {k: sum(u.matched for u in us) for k, us in winners.items()}
+    owner: dict[int, tuple[int, int, str]] = {}
+    for k, us in winners.items():
+        for u in us:
+            rank = (u.matched, total[k], k)
+            if u.a_sent not in owner or rank > owner[u.a_sent]:
+                owner[u.a_sent] = rank
+    return {s: r[2] for s, r in owner.items()}
+
+
 def _candidates(doc: Document, index: BaseIndex, st: CheckSettings) -> list:
     cands = retrieve(doc, index, k=max(st.candidates, st.max_candidates))
     if not cands:
         return []
     floor = max(st.extra_min_shared, cands[0].shared_features // 3)
     return [c for n, c in enumerate(cands) if n < st.candidates or c.shared_features >= floor]
+
+
+def _match(doc: Document, passages: tuple[Passage, ...], a_toks, evidence: dict | None = None) -> SourceMatch:
+    cov = covered_fraction(a_toks, [p.article_span for p in passages])
+    score = sum(p.matched_tokens for p in passages) / max(1, len(a_toks))
+    return SourceMatch(doc=doc, coverage=cov, score=score, passages=passages, evidence=dict(evidence or {}))
 
 
 def _as_document(article: Document | str) -> Document:
@@ -107,21 +212,36 @@ def check(
             continue
         docs[src.id] = src
     sources: list[SourceMatch] = []
-    for tr in trace_sources(a, {i: d.text for i, d in docs.items()}, st.align, st.sources):
-        if not tr.accepted:
+    later_copies: list[SourceMatch] = []
+    published = {i: d.published for i, d in docs.items()}
+    for tt in trace_texts(a, {i: d.text for i, d in docs.items()}, published, doc.published, st):
+        if not tt.accepted:
             continue
-        cov = covered_fraction(a_toks, [p.article_span for p in tr.passages])
-        score = sum(p.matched_tokens for p in tr.passages) / max(1, len(a_toks))
-        sources.append(SourceMatch(doc=docs[tr.source], coverage=cov, score=score, passages=tr.passages))
-    sources.sort(key=lambda s: (-s.coverage, -s.score, s.doc.id))
-    covered = [p.article_span for s in sources for p in s.passages]
+        first, *rest = tt.members
+        copies = tuple(_match(docs[m.source], m.passages, a_toks) for m in rest if m.accepted)
+        spans = [p.article_span for m in tt.members for p in m.passages]
+        figures = {**tt.evidence, "text_coverage": round(covered_fraction(a_toks, spans), 4)}
+        match = dataclasses.replace(_match(docs[first.source], first.passages, a_toks, figures), copies=copies)
+        (later_copies if tt.later else sources).append(match)
+    later_copies.sort(key=lambda s: (-s.evidence["text_coverage"], s.doc.id))
+    sources.sort(key=lambda s: (-s.evidence["text_coverage"], -s.score, s.doc.id))
+    # what each text adds to the stronger ones: a page that repeats another source's
+    # spans (a spun copy of the same wire text) does not make the article stitched
+    seen: list[tuple[int, int]] = []
+    for s in sources:
+        spans = [p.article_span for m in (s, *s.copies) for p in m.passages]
+        before = covered_fraction(a_toks, seen) if seen else 0.0
+        seen += spans
+        s.evidence["adds_coverage"] = round(max(0.0, covered_fraction(a_toks, seen) - before), 4)
+    covered = [p.article_span for s in sources for m in (s, *s.copies) for p in m.passages]
     coverage = covered_fraction(a_toks, covered)
     unsourced = uncovered_runs(a_toks, covered, min_words=st.min_unsourced_words)
     unsourced_share = sum(u.article_span[1] - u.article_span[0] for u in unsourced) / max(
         1, len(doc.text.strip())
     )
     findings = find_all(doc, sources, unsourced, a_toks)
-    verdict = decide(sources, coverage, unsourced_share, st.verdict, findings=findings)
+    words = sum(1 for w in a_toks.norm if any(ch.isalnum() for ch in w))
+    verdict = decide(sources, coverage, unsourced_share, st.verdict, findings=findings, words=words)
     return Report(
         article=doc,
         verdict=verdict,
@@ -130,4 +250,5 @@ def check(
         unsourced=tuple(unsourced),
         unspun_version=__version__,
         findings=findings,
+        later_copies=tuple(later_copies),
     )

@@ -62,10 +62,27 @@ def is_template(u: Unit) -> bool:
     return u.changed_fixed >= 2 and u.changed_fixed >= u.matched_fixed
 
 
+def evidence_figures(groups: list[list[Unit]], st: SourceSettings) -> dict:
+    """What the evidence rule saw: words copied in runs outside quotations (in sentences
+    mostly explained by the candidate, templates excluded), the longest passage in matched
+    words, the number of passages."""
+    counted = [
+        u for g in groups for u in g if u.containment >= st.min_containment and not is_template(u)
+    ]
+    return {
+        "copied_run_words": sum(u.evidence - u.stock for u in counted),
+        "stock_run_words": sum(u.stock for u in counted),
+        "longest_run": max((b - a for u in counted for a, b in u.runs), default=0),
+        "longest_passage_words": max((sum(u.matched for u in g) for g in groups), default=0),
+        "passages": len(groups),
+        "sentences": sum(len(g) for g in groups),
+    }
+
+
 def has_evidence(groups: list[list[Unit]], st: SourceSettings) -> bool:
     """Enough copying outside quotations, in at least one passage of substance."""
     evidence = sum(
-        u.evidence
+        u.evidence - u.stock
         for g in groups
         for u in g
         if u.containment >= st.min_containment and not is_template(u)

@@ -2,6 +2,8 @@
 
 Labels and the thresholds that decide them (``VerdictSettings``), checked in this order:
 
+``too-short``         no source, and the article has under ``min_words`` (30) words: too
+                      short to hold the evidence copying leaves, so not called original
 ``original``          no source, or sources cover under ``min_copied`` (15%) of the article
 ``stitched``          two or more sources each cover at least ``min_source_share`` (10%)
 ``mostly-unsourced``  otherwise, when sources cover under ``min_covered`` (50%) of the article
@@ -30,7 +32,7 @@ from ..models import Finding, SourceMatch, Verdict
 
 SPIN_KINDS = frozenset({"synonym", "paraphrase", "inflection"})
 
-LABELS = ("original", "stitched", "mostly-unsourced", "verbatim-copy", "light-spin", "heavy-spin")
+LABELS = ("original", "stitched", "mostly-unsourced", "verbatim-copy", "light-spin", "heavy-spin", "too-short")
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class VerdictSettings:
     min_covered: float = 0.5
     light_spin: float = 0.02
     heavy_spin: float = 0.15
+    min_words: int = 30  # below this, an article with no source is too short to call original
 
 
 def spin_density(sources: Sequence[SourceMatch]) -> tuple[float, int]:
@@ -54,6 +57,16 @@ def spin_density(sources: Sequence[SourceMatch]) -> tuple[float, int]:
                     swapped += max(1, len(e.article_text.split()))
     total = matched + swapped
     return (swapped / total if total else 0.0), swaps
+
+
+def text_coverage(s: SourceMatch) -> float:
+    """Share of the article explained by the text ``s`` carries (``s`` and its copies)."""
+    return float(s.evidence.get("text_coverage", s.coverage))
+
+
+def own_coverage(s: SourceMatch) -> float:
+    """Share of the article that ``s``'s text explains and no stronger source does."""
+    return float(s.evidence.get("adds_coverage", text_coverage(s)))
 
 
 def _name(s: SourceMatch) -> str:
@@ -98,14 +111,21 @@ def decide(
     st: VerdictSettings | None = None,
     *,
     findings: Sequence[Finding] | None = None,
+    words: int | None = None,
 ) -> Verdict:
     """Label the article and write the summary sentence (see the module docstring)."""
     st = st or VerdictSettings()
+    if not sources and words is not None and words < st.min_words:
+        return Verdict(
+            "too-short",
+            f"Too short to judge: {_plural(words, 'word', 'words')}; copying is shown by runs of "
+            "shared wording, and a text this short cannot hold enough of them to tell.",
+        )
     if not sources or coverage < st.min_copied:
         return Verdict("original", f"No source in the index explains more than {coverage:.0%} of the article.")
     density, swaps = spin_density(sources)
-    major = [s for s in sources if s.coverage >= st.min_source_share]
-    parts = ", ".join(f"{s.coverage:.0%} from {_name(s)}" for s in sources[:3])
+    major = [s for s in sources if own_coverage(s) >= st.min_source_share]
+    parts = ", ".join(f"{text_coverage(s):.0%} from {_name(s)}" for s in sources[:3])
     if len(sources) > 3:
         parts += f" and {len(sources) - 3} more"
     tail = ", ".join([

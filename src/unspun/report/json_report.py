@@ -44,7 +44,9 @@ def validate(report: Report | dict[str, Any]) -> None:
         if not (0 <= span[0] <= span[1] <= limit):
             raise jsonschema.ValidationError(f"{what}: span {span} outside [0, {limit}]")
 
-    for s in d["sources"]:
+    everyone = [*d["sources"], *d.get("later_copies", [])]
+    everyone += [c for s in list(everyone) for c in s.get("copies", [])]
+    for s in everyone:
         for p in s["passages"]:
             ok(p["article_span"], n, "passage")
             for e in p["edits"]:
