@@ -11,13 +11,14 @@ from unspun.models import Document, Edit, Finding, Passage, SourceMatch
 def _source(doc_id: str, coverage: float, matched: int = 100, swaps: int = 0, site: str | None = None) -> SourceMatch:
     edits = tuple(Edit("synonym", (i, i + 1), (i, i + 1), "x", "y") for i in range(swaps))
     p = Passage((0, 10), (0, 10), 1.0, matched, edits)
-    return SourceMatch(Document(id=doc_id, text="t", site=site, published="2020-10-22"), coverage, 0.5, (p,))
+    return SourceMatch(Document(id=doc_id, text="t" * 100, site=site, published="2020-10-22"), coverage, 0.5, (p,))
 
 
 def test_settings_documented_defaults():
     st = VerdictSettings()
     assert (st.min_copied, st.min_source_share, st.min_covered, st.light_spin, st.heavy_spin) == (
-        0.15, 0.10, 0.5, 0.02, 0.15)
+        0.15, 0.10, 0.3, 0.05, 0.20)
+    assert (st.min_reproduced, st.min_words) == (0.6, 30)
 
 
 @pytest.mark.parametrize(
@@ -27,17 +28,43 @@ def test_settings_documented_defaults():
         ([_source("a", 0.14)], 0.14, "original"),  # under min_copied
         ([_source("a", 0.50), _source("b", 0.10)], 0.60, "stitched"),  # both at least 10%
         ([_source("a", 0.70), _source("b", 0.09)], 0.79, "verbatim-copy"),  # second under 10%
-        ([_source("a", 0.49)], 0.49, "mostly-unsourced"),
+        ([_source("a", 0.29)], 0.29, "mostly-unsourced"),
         ([_source("a", 0.15), _source("b", 0.09)], 0.24, "mostly-unsourced"),
-        ([_source("a", 0.9, matched=99, swaps=1)], 0.9, "verbatim-copy"),  # 1% swapped
-        ([_source("a", 0.9, matched=98, swaps=2)], 0.9, "light-spin"),  # exactly 2%
-        ([_source("a", 0.9, matched=86, swaps=14)], 0.9, "light-spin"),  # 14%
-        ([_source("a", 0.9, matched=85, swaps=15)], 0.9, "heavy-spin"),  # exactly 15%
+        ([_source("a", 0.9, matched=96, swaps=4)], 0.9, "verbatim-copy"),  # 4% swapped
+        ([_source("a", 0.9, matched=95, swaps=5)], 0.9, "light-spin"),  # exactly 5%
+        ([_source("a", 0.9, matched=81, swaps=19)], 0.9, "light-spin"),  # 19%
+        ([_source("a", 0.9, matched=80, swaps=20)], 0.9, "heavy-spin"),  # exactly 20%
     ],
 )
 def test_labels_at_thresholds(sources, coverage, label):
     assert decide(sources, coverage, 0.0).label == label
     assert label in LABELS
+
+
+def test_a_short_source_reproduced_whole_is_a_copy_not_mostly_unsourced():
+    """An article that reproduces most of a (short, or truncated) source and adds as much
+    again of its own is a copy of that source with additions, not 'mostly unsourced'."""
+    p = Passage((0, 10), (0, 80), 1.0, 100)
+    whole = SourceMatch(Document(id="release", text="t" * 100), 0.25, 0.5, (p,))
+    assert decide([whole], 0.25, 0.7).label == "verbatim-copy"
+    p = Passage((0, 10), (0, 50), 1.0, 100)
+    part = SourceMatch(Document(id="release", text="t" * 100), 0.25, 0.5, (p,))
+    assert decide([part], 0.25, 0.7).label == "mostly-unsourced"
+
+
+def test_too_short_to_judge():
+    v = decide([], 0.0, 1.0, words=2)
+    assert v.label == "too-short" and "2 words" in v.summary
+    assert decide([], 0.0, 1.0, words=31).label == "original"
+
+
+def test_reworded_sentences_count_as_changed_words():
+    text = "one two three four five six seven eight nine ten"
+    copied = Passage((0, 9), (0, 9), 1.0, 8)
+    reworded = Passage((10, len(text)), (10, 20), 0.5, 0, kind="reworded")
+    s = SourceMatch(Document(id="d", text="x" * 30), 0.9, 0.5, (copied, reworded))
+    v = decide([s], 0.9, 0.0, text=text)
+    assert v.label == "heavy-spin" and "1 reworded sentence" in v.summary
 
 
 def test_spin_density_counts_words_of_swaps():

@@ -104,9 +104,13 @@ class Passage:
     similarity: float
     matched_tokens: int
     edits: tuple[Edit, ...] = ()
+    #: ``copied`` (word runs shared, token edits classified) or ``reworded`` (the sentence
+    #: was rewritten from this source sentence: same facts in order, few shared runs; no edits)
+    kind: str = "copied"
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "kind": self.kind,
             "article_span": list(self.article_span),
             "source_span": list(self.source_span),
             "similarity": round(self.similarity, 4),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from bisect import bisect_left
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -17,6 +18,7 @@ from .analyze.verdict import VerdictSettings, decide
 from .errors import IngestError
 from .models import Document, Passage, Report, SourceMatch
 from .retrieve import retrieve
+from .reworded import RewordSettings, reworded_passages
 from .store.base import BaseIndex
 from .tokens import tokenize
 
@@ -35,6 +37,7 @@ class CheckSettings:
     sources: SourceSettings = field(default_factory=SourceSettings)
     copies: CopySettings = field(default_factory=CopySettings)
     rarity: RaritySettings = field(default_factory=RaritySettings)
+    reword: RewordSettings = field(default_factory=RewordSettings)
     verdict: VerdictSettings = field(default_factory=VerdictSettings)
 
 
@@ -159,7 +162,46 @@ def trace_texts(
             origin = pick_origin(eligible, published, explained)
             ordered = sorted(members, key=lambda m: (m[0] != origin, -explained[m[0]], m[0]))
             out.append(TextTrace(origin, tuple(m[2] for m in ordered), accepted, figures, later))
+    return _add_reworded(article, out, per_source, prepared, st)
+
+
+def _add_reworded(
+    article: Prepared,
+    texts: list[TextTrace],
+    per_source: Mapping[str, list],
+    prepared: Mapping[str, Prepared],
+    st: CheckSettings,
+) -> list[TextTrace]:
+    """Give each accepted earlier text the article sentences reworded from its origin
+    (:mod:`unspun.reworded`), strongest text first; a sentence goes to one text only."""
+    accepted = [t for t in texts if t.accepted and not t.later]
+    taken = {
+        _sentence_of(article, p.article_span[0]) for t in accepted for m in t.members for p in m.passages
+    }
+    free = set(range(len(article.sent_ranges))) - taken
+    out = []
+    for t in texts:
+        if t not in accepted or not free:
+            out.append(t)
+            continue
+        first = t.members[0]
+        spans = [p.article_span for p in first.passages]
+        units = [u for u in per_source.get(first.source, []) if any(a <= u.a_span[0] < b for a, b in spans)]
+        found = reworded_passages(article, prepared[first.source], units, free, st.reword)
+        if not found:
+            out.append(t)
+            continue
+        free -= {s for s, _ in found}
+        passages = tuple(sorted((*first.passages, *(p for _, p in found)), key=lambda p: p.article_span))
+        members = (dataclasses.replace(first, passages=passages), *t.members[1:])
+        figures = {**t.evidence, "reworded_sentences": len(found)}
+        out.append(dataclasses.replace(t, members=members, evidence=figures))
     return out
+
+
+def _sentence_of(article: Prepared, char: int) -> int:
+    i = bisect_left(article.toks.starts, char)
+    return article.toks.sent[min(i, len(article.toks.sent) - 1)]
 
 
 def _owners(winners: Mapping[str, list]) -> dict[int, str]:
@@ -241,7 +283,9 @@ def check(
     )
     findings = find_all(doc, sources, unsourced, a_toks)
     words = sum(1 for w in a_toks.norm if any(ch.isalnum() for ch in w))
-    verdict = decide(sources, coverage, unsourced_share, st.verdict, findings=findings, words=words)
+    verdict = decide(
+        sources, coverage, unsourced_share, st.verdict, findings=findings, words=words, text=doc.text
+    )
     return Report(
         article=doc,
         verdict=verdict,

@@ -39,9 +39,10 @@ LABELS = ("original", "stitched", "mostly-unsourced", "verbatim-copy", "light-sp
 class VerdictSettings:
     min_copied: float = 0.15
     min_source_share: float = 0.10
-    min_covered: float = 0.5
-    light_spin: float = 0.02
-    heavy_spin: float = 0.15
+    min_covered: float = 0.3
+    min_reproduced: float = 0.6  # ... unless the article reproduces this much of the source's text
+    light_spin: float = 0.05
+    heavy_spin: float = 0.20
     min_words: int = 30  # below this, an article with no source is too short to call original
 
 
@@ -67,6 +68,24 @@ def text_coverage(s: SourceMatch) -> float:
 def own_coverage(s: SourceMatch) -> float:
     """Share of the article that ``s``'s text explains and no stronger source does."""
     return float(s.evidence.get("adds_coverage", text_coverage(s)))
+
+
+def rewrite_share(sources: Sequence[SourceMatch], text: str) -> tuple[float, int]:
+    """(share of the sourced words that were changed, reworded sentences): words of
+    synonym swaps and of reworded sentences / (matched words + those words)."""
+    swapped = matched = reworded = sentences = 0
+    for s in sources:
+        for p in s.passages:
+            if p.kind == "reworded":
+                sentences += 1
+                reworded += len(text[p.article_span[0] : p.article_span[1]].split())
+                continue
+            matched += p.matched_tokens
+            for e in p.edits:
+                if e.kind in SPIN_KINDS:
+                    swapped += max(1, len(e.article_text.split()))
+    total = matched + swapped + reworded
+    return ((swapped + reworded) / total if total else 0.0), sentences
 
 
 def _name(s: SourceMatch) -> str:
@@ -112,6 +131,7 @@ def decide(
     *,
     findings: Sequence[Finding] | None = None,
     words: int | None = None,
+    text: str | None = None,
 ) -> Verdict:
     """Label the article and write the summary sentence (see the module docstring)."""
     st = st or VerdictSettings()
@@ -124,19 +144,33 @@ def decide(
     if not sources or coverage < st.min_copied:
         return Verdict("original", f"No source in the index explains more than {coverage:.0%} of the article.")
     density, swaps = spin_density(sources)
+    changed, reworded = rewrite_share(sources, text or "")
     major = [s for s in sources if own_coverage(s) >= st.min_source_share]
     parts = ", ".join(f"{text_coverage(s):.0%} from {_name(s)}" for s in sources[:3])
     if len(sources) > 3:
         parts += f" and {len(sources) - 3} more"
     tail = ", ".join([
         f"{_plural(swaps, 'synonym swap', 'synonym swaps')} ({density:.0%} of copied words)",
+        *([_plural(reworded, "reworded sentence", "reworded sentences")] if reworded else []),
         *evidence_counts(sources, findings),
         f"{unsourced_share:.0%} unsourced",
     ])
     if len(major) >= 2:
-        return Verdict("stitched", f"Stitched from {len(sources)} sources: {parts}; {tail}.")
-    if coverage < st.min_covered:
+        return Verdict("stitched", f"Stitched from {len(major)} sources: {parts}; {tail}.")
+    if coverage < st.min_covered and reproduced(sources[0]) < st.min_reproduced:
         return Verdict("mostly-unsourced", f"Only {coverage:.0%} of the article has a source: {parts}; {tail}.")
-    label = "verbatim-copy" if density < st.light_spin else "light-spin" if density < st.heavy_spin else "heavy-spin"
+    label = "verbatim-copy" if changed < st.light_spin else "light-spin" if changed < st.heavy_spin else "heavy-spin"
     what = {"verbatim-copy": "Copy", "light-spin": "Lightly spun copy", "heavy-spin": "Heavily spun copy"}[label]
     return Verdict(label, f"{what} of {_name(sources[0])}: {parts}; {tail}.")
+
+
+def reproduced(s: SourceMatch) -> float:
+    """Share of the source's own text that its passages reproduce."""
+    spans = sorted(p.source_span for p in s.passages)
+    total = end = 0
+    for a, b in spans:
+        a = max(a, end)
+        if b > a:
+            total += b - a
+            end = b
+    return total / max(1, len(s.doc.text))
