@@ -11,7 +11,7 @@ from . import __version__
 from .align import AlignSettings, Prepared, align_units, group_passages, prepare, to_passage
 from .analyze.copies import CopySettings, best_units, is_later, pick_origin, same_text_groups
 from .analyze.findings import find_all
-from .analyze.rarity import RaritySettings, mark_stock_runs
+from .analyze.rarity import RaritySettings, grams, mark_stock_runs
 from .analyze.sources import SourceSettings, evidence_figures, has_evidence, resolve_overlaps
 from .analyze.unsourced import covered_fraction, uncovered_runs
 from .analyze.verdict import VerdictSettings, decide
@@ -118,7 +118,13 @@ def trace_texts(
         units = align_units(article, p, st.align)
         if units:
             per_source[sid] = units
-    groups = same_text_groups(per_source, st.copies)
+    gram_sets = {sid: set(grams(p)) for sid, p in prepared.items() if sid in per_source}
+
+    def containment(x: str, y: str) -> float:
+        gx, gy = gram_sets[x], gram_sets[y]
+        return len(gx & gy) / max(1, min(len(gx), len(gy)))
+
+    groups = same_text_groups(per_source, st.copies, containment)
     group_of = {sid: n for n, g in enumerate(groups) for sid in g}
     for n, sid in enumerate(s for s in prepared if s not in group_of):
         group_of[sid] = len(groups) + n

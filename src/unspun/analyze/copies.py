@@ -8,8 +8,10 @@ text an article took, they must not count as several sources (that made reprints
   its source (:func:`is_later`). It is traced apart and reported as a *later copy*: it may
   have copied the article, or both may come from an origin the index does not hold.
 * **Same text.** Two candidates carry the same text when they explain largely the same
-  article sentences (:func:`same_text_groups`: at least ``min_shared`` sentences, and at
-  least ``min_overlap`` of the smaller one's). Each group competes for article spans as one
+  article sentences about as well (:func:`same_text_groups`: at least ``min_shared``
+  sentences, ``min_overlap`` of the smaller one's and ``min_of_larger`` of the larger one's)
+  and the shorter of the two documents is mostly found in the other
+  (``min_containment_docs`` of its word 4-grams). Each group competes for article spans as one
   text (its best unit per sentence), so copies never beat each other.
 * **Origin.** Within a group the earliest dated member is the likely origin
   (:func:`pick_origin`); undated members cannot be placed, and when no member is dated the
@@ -18,7 +20,7 @@ text an article took, they must not count as several sources (that made reprints
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -31,6 +33,7 @@ class CopySettings:
     min_overlap: float = 0.6  # of the smaller one's explained sentences
     min_of_larger: float = 0.3  # ... and of the larger one's
     min_match_ratio: float = 0.8  # words matched on the shared sentences, weaker / stronger
+    min_containment_docs: float = 0.3  # the shorter document's 4-grams found in the other
     min_containment: float = 0.5  # a sentence counts as explained from this share matched
 
 
@@ -58,10 +61,15 @@ def _explained(units: Sequence[Unit], st: CopySettings) -> set[int]:
 
 
 def same_text_groups(
-    per_source: Mapping[str, Sequence[Unit]], st: CopySettings | None = None
+    per_source: Mapping[str, Sequence[Unit]],
+    st: CopySettings | None = None,
+    containment: Callable[[str, str], float] | None = None,
 ) -> list[list[str]]:
     """Candidates grouped by the text they carry (single-member groups included), in the
-    order of their first member in ``per_source``."""
+    order of their first member in ``per_source``. ``containment(x, y)`` (the share of the
+    shorter document's wording found in the other) must reach ``min_containment_docs``
+    too when given: two pages that quote the same press release explain the same article
+    sentences without being copies of one text."""
     st = st or CopySettings()
     ids = list(per_source)
     parent = {i: i for i in ids}
@@ -83,7 +91,9 @@ def same_text_groups(
                 continue
             mx = sum(matched[x][s] for s in shared)
             my = sum(matched[y][s] for s in shared)
-            if min(mx, my) >= st.min_match_ratio * max(mx, my):
+            if min(mx, my) < st.min_match_ratio * max(mx, my):
+                continue
+            if containment is None or containment(x, y) >= st.min_containment_docs:
                 parent[find(y)] = find(x)
     groups: dict[str, list[str]] = {}
     for i in ids:
