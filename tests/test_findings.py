@@ -131,7 +131,26 @@ def test_original_article_has_no_findings(reference_index):
     )
     report = unspun.check(Document(id="fair", text=text), reference_index)
     assert [f.kind for f in report.findings] == ["unsourced"]
-    assert report.findings[0].data["role"] is None
+    assert report.findings[0].data["role"] == "whole"
+
+
+def test_original_article_is_summarised_once_not_per_paragraph(reference_index):
+    paragraphs = [
+        "The county fair opened on Saturday with a record number of livestock entries this year.",
+        "Organisers said the new pavilion, built by volunteers over two summers, drew long queues.",
+        "A brass band from the high school played on the green until the evening fireworks began.",
+        "Judges awarded the blue ribbon for the heaviest pumpkin to a farmer from the next valley.",
+    ]
+    report = unspun.check(Document(id="fair", text="\n\n".join(paragraphs)), reference_index)
+    assert report.verdict.label == "original"
+    assert len(report.unsourced) == 4  # the spans are all listed in the report
+    [f] = report.findings  # but one finding says so
+    assert f.kind == "unsourced" and f.data["spans"] == 4 and f.data["words"] >= 55
+
+
+def test_too_short_to_judge(reference_index):
+    report = unspun.check(Document(id="hello", text="Hello world."), reference_index)
+    assert report.verdict.label == "too-short"
 
 
 def test_examples_suspect_findings(reference_index, suspect):

@@ -144,3 +144,31 @@ def test_runs_split_overlapping_layers_and_mark_points():
     assert rs[1].title == "edit"
     assert "".join(r.text for r in rs) == text
     assert windows([(100, 110), (130, 140), (500, 510)], 600, 20) == [(80, 160), (480, 530)]
+
+
+def test_numbers_change_only_between_counterparts():
+    src = "The agency said 4,500 homes lost power after the storm on Tuesday night."
+    art = "The agency said 5,400 homes lost power after the storm on Tuesday night."
+    f = _one("number", art, src, "5,400", "4,500")
+    assert f is not None and f.kind == "number-changed"
+    # a long rewritten stretch that merely holds a figure on one side is not a changed number
+    src = "A poll of potential 2012 Republican candidates found the governor trailing badly in the state."
+    art = "A poll in an interview that plans to look at candidates found the governor trailing badly in the state."
+    assert _one("number", art, src, "in an interview that plans to look at", "of potential 2012 Republican") is None
+
+
+def test_written_out_numbers_are_wording_not_figures():
+    src = "He said thirty years of records were lost in the fire."
+    art = "He said twenty years of records were lost in the fire."
+    assert _one("number", art, src, "twenty", "thirty") is None
+
+
+def test_names_change_only_between_counterparts():
+    src = "The complaint was sent to the Internal Revenue Service on Monday by the group."
+    art = "The complaint was sent to the Treasury on Monday by the group."
+    f = _one("name", art, src, "Treasury", "Internal Revenue Service")
+    assert f is not None and f.kind == "name-changed"
+    src = "It accused the Internal Revenue Service of acting as a partisan political tool for the administration."
+    art = "It accused the NAACP of racism in a statement that drew wide attention from the press."
+    assert _one("name", art, src, "NAACP of racism in a statement that drew wide attention",
+                "Internal Revenue Service of acting as a partisan political tool") is None

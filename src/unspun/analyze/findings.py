@@ -7,12 +7,16 @@ position in the article:
 ``stitched``            one per source when two or more sources supplied passages, with
                         how unrelated it is to the others (:mod:`.stitching`)
 ``unsourced``           one per span no source explains; invented connectors and headings
-                        are called out (:mod:`.stitching`)
+                        are called out (:mod:`.stitching`); an article with no source at all
+                        gets one finding (``data.role`` = ``whole``)
 ``quote-altered``       a quotation shortened, reworded or stripped of its quotation marks
                         (:mod:`.quotes`)
-``number-changed``      a figure that differs from the source's (``number`` edits whose
-                        figures do not reappear elsewhere in the passage)
-``name-changed``        a proper name changed, added or dropped (``name`` edits, minus
+``number-changed``      a figure that differs from the source's (``number`` edits with digits
+                        on both sides, of at most six words a side, whose figures do not
+                        reappear elsewhere in the passage; numbers written out in words are
+                        wording, not figures)
+``name-changed``        a proper name changed, added or dropped (``name`` edits of at most
+                        six words a side and of like size, minus
                         aliases the lexicon knows ("U.S." / "USA"), abbreviations ("Fla." /
                         "FL"), acronyms of source words ("CBW"), dropped names that reappear
                         in the article passage and added names the source mentions)
@@ -68,6 +72,19 @@ def _names(text: str) -> set[str]:
 
 def _stems(text: str) -> set[str]:
     return {stem(w.lower().replace("’", "'").removesuffix("'s")) for w in re.findall(r"[\w'’-]+", text)}
+
+
+#: an edit longer than this on either side is a rewritten stretch, not a swapped figure or name
+MAX_COUNTERPART_WORDS = 6
+
+
+def _counterparts(e: Edit) -> bool:
+    """Both sides of the edit are short and of like size (one may be empty: a dropped or
+    added name), so the article side stands in for the source side."""
+    na, nd = len(e.article_text.split()), len(e.source_text.split())
+    if max(na, nd) > MAX_COUNTERPART_WORDS:
+        return False
+    return min(na, nd) == 0 or max(na, nd) <= 3 * min(na, nd)
 
 
 def _explained(name: str, article_after: str, source_passage: str) -> bool:
@@ -127,7 +144,11 @@ def _edit_finding(e: Edit, p: Passage, s: SourceMatch, a: Tokens, d: Tokens) -> 
     a_side = a.text[p.article_span[0] : p.article_span[1]]
     d_side = d.text[p.source_span[0] : p.source_span[1]]
     base = {"source_doc": s.doc.id, "source_span": e.source_span, "article_span": e.article_span}
+    if e.kind in ("number", "name") and not _counterparts(e):
+        return None  # a long stretch rewritten around a figure or a name: not one swapped for another
     if e.kind == "number":
+        if not (_nums(e.article_text) and _nums(e.source_text)):
+            return None  # a figure dropped in a rewrite, or written out in words: not a changed figure
         new = _nums(e.article_text) - _nums(d_side)
         old = _nums(e.source_text) - _nums(a_side)
         if not (new or old):

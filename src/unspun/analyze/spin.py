@@ -24,6 +24,7 @@ from .textmatch import is_abbreviation, short
 from .verdict import SPIN_KINDS, spin_density
 
 TOP_SWAPS = 5
+MAX_SWAP_WORDS = 4  # a longer replaced stretch is a rewrite, not a telling swap
 
 
 def _fold(s: str) -> str:
@@ -56,7 +57,8 @@ def telling_swaps(sources: tuple[SourceMatch, ...] | list[SourceMatch], article_
         for p in s.passages:
             for e in p.edits:
                 if (e.kind in ("synonym", "paraphrase") and e.article_text and e.source_text
-                        and not e.in_quote and not is_abbreviation(e.source_text, e.article_text)):
+                        and not e.in_quote and not is_abbreviation(e.source_text, e.article_text)
+                        and max(len(e.article_text.split()), len(e.source_text.split())) <= MAX_SWAP_WORDS):
                     groups[(_fold(e.source_text), _fold(e.article_text))].append(e)
 
     def score(es: list[Edit]) -> tuple[int, int, int, int]:

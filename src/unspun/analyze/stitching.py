@@ -138,6 +138,17 @@ def unsourced_findings(
         + [(u.article_span, None) for u in unsourced],
         key=lambda x: x[0],
     )
+    if not sources and unsourced:
+        # an article with no source at all: one finding says so, not one per paragraph
+        words = sum(1 for st in a.starts if any(u0 <= st < u1 for u0, u1 in (u.article_span for u in unsourced)))
+        span = (unsourced[0].article_span[0], unsourced[-1].article_span[1])
+        return [Finding(
+            kind="unsourced", article_span=span,
+            detail=f"No indexed source explains any part of the article ({words} words in "
+                   f"{len(unsourced)} {'span' if len(unsourced) == 1 else 'spans'}).",
+            data={"words": words, "sentences": len({a.sent[i] for i, st in enumerate(a.starts) if span[0] <= st < span[1]}),
+                  "role": "whole", "after": None, "before": None, "spans": len(unsourced)},
+        )]
     out = []
     for u in unsourced:
         u0, u1 = u.article_span
