@@ -17,7 +17,7 @@ from .analyze.unsourced import covered_fraction, uncovered_runs
 from .analyze.verdict import VerdictSettings, decide
 from .errors import IngestError
 from .models import Document, Passage, Report, SourceMatch
-from .retrieve import retrieve
+from .retrieve import retrieve, retrieve_lifts
 from .reworded import RewordSettings, reworded_passages
 from .store.base import BaseIndex
 from .tokens import tokenize
@@ -27,11 +27,14 @@ from .tokens import tokenize
 class CheckSettings:
     """``candidates`` documents are always aligned; up to ``max_candidates`` when further
     ones still share ``extra_min_shared`` features and a third of the best one's (a long
-    article stitched from many sources)."""
+    article stitched from many sources); and up to ``lift_candidates`` documents that are
+    the best match of a stretch of the article (:func:`unspun.retrieve.retrieve_lifts`: a
+    sentence or two lifted from a page that shares little else with the article)."""
 
     candidates: int = 12
     max_candidates: int = 24
     extra_min_shared: int = 4
+    lift_candidates: int = 6  # up to this many more: the best match of a stretch of the article
     min_unsourced_words: int = 4
     align: AlignSettings = field(default_factory=AlignSettings)
     sources: SourceSettings = field(default_factory=SourceSettings)
@@ -228,7 +231,12 @@ def _candidates(doc: Document, index: BaseIndex, st: CheckSettings) -> list:
     if not cands:
         return []
     floor = max(st.extra_min_shared, cands[0].shared_features // 3)
-    return [c for n, c in enumerate(cands) if n < st.candidates or c.shared_features >= floor]
+    chosen = [c for n, c in enumerate(cands) if n < st.candidates or c.shared_features >= floor]
+    if st.lift_candidates:
+        have = {c.doc_id for c in chosen}
+        lifts = [c for c in retrieve_lifts(doc, index) if c.doc_id not in have]
+        chosen += lifts[: st.lift_candidates]
+    return chosen
 
 
 def _match(doc: Document, passages: tuple[Passage, ...], a_toks, evidence: dict | None = None) -> SourceMatch:

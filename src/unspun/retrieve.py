@@ -1,6 +1,16 @@
-"""Candidate sources for an article: the documents sharing most spin-robust features."""
+"""Candidate sources for an article: the documents sharing most spin-robust features.
+
+:func:`retrieve` ranks documents by the features they share with the whole article. A page
+stitched from one- or two-sentence lifts shares few features with each of its sources, and
+in a large index the same-story pages that share more fill the top ranks; so
+:func:`retrieve_lifts` also asks, for every stretch of a few sentences of the article, which
+document shares most with *that stretch* (a lift need not share many features with the
+whole article to be found).
+"""
 
 from __future__ import annotations
+
+import re
 
 from .fingerprint import features
 from .models import Candidate, Document
@@ -29,3 +39,53 @@ def retrieve(
         max_df = default_max_df(index.approx_size())
     hits = index.lookup(feats, max_df=max_df, k=k, min_shared=min_shared)
     return [Candidate(doc_id=i, score=n / len(feats), shared_features=n) for i, n in hits]
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?”\"])\s+(?=[A-Z“\"])|\n\s*\n")
+
+
+def stretches(text: str, *, min_words: int = 12, max_words: int = 60) -> list[str]:
+    """The article cut into stretches of whole sentences of ``min_words`` to about
+    ``max_words`` words (a paragraph, or a few sentences of one)."""
+    out: list[str] = []
+    cur: list[str] = []
+    words = 0
+    for part in _SENTENCE_END.split(text):
+        n = len(part.split())
+        if cur and words + n > max_words:
+            out.append(" ".join(cur))
+            cur, words = [], 0
+        if n:
+            cur.append(part)
+            words += n
+        if words >= min_words and "\n\n" in part:
+            out.append(" ".join(cur))
+            cur, words = [], 0
+    if cur and (words >= min_words or not out):
+        out.append(" ".join(cur))
+    return out
+
+
+def retrieve_lifts(
+    article: Document | str,
+    index: BaseIndex,
+    *,
+    per_stretch: int = 1,
+    min_shared: int = 2,
+    max_df: int | None = None,
+) -> list[Candidate]:
+    """For every stretch of the article, the ``per_stretch`` documents sharing most features
+    with it (at least ``min_shared``), best stretch match first, each document once."""
+    text = article if isinstance(article, str) else article.text
+    if max_df is None:
+        max_df = default_max_df(index.approx_size())
+    best: dict[str, Candidate] = {}
+    for part in stretches(text):
+        feats = features(part, index.params)
+        if len(feats) < min_shared:
+            continue
+        for doc_id, n in index.lookup(feats, max_df=max_df, k=per_stretch, min_shared=min_shared):
+            c = Candidate(doc_id=doc_id, score=n / len(feats), shared_features=n)
+            if doc_id not in best or c.score > best[doc_id].score:
+                best[doc_id] = c
+    return sorted(best.values(), key=lambda c: (-c.score, -c.shared_features, c.doc_id))
