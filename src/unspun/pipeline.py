@@ -12,7 +12,13 @@ from .align import AlignSettings, Prepared, align_units, group_passages, prepare
 from .analyze.copies import CopySettings, best_units, is_later, pick_origin, same_text_groups
 from .analyze.findings import find_all
 from .analyze.rarity import RaritySettings, grams, mark_stock_runs
-from .analyze.sources import SourceSettings, evidence_figures, has_evidence, resolve_overlaps
+from .analyze.sources import (
+    SourceSettings,
+    evidence_figures,
+    has_evidence,
+    reason,
+    resolve_overlaps,
+)
 from .analyze.unsourced import covered_fraction, uncovered_runs
 from .analyze.verdict import VerdictSettings, decide
 from .errors import IngestError
@@ -277,6 +283,7 @@ def check(
         copies = tuple(_match(docs[m.source], m.passages, a_toks) for m in rest if m.accepted)
         spans = [p.article_span for m in tt.members for p in m.passages]
         figures = {**tt.evidence, "text_coverage": round(covered_fraction(a_toks, spans), 4)}
+        figures["reason"] = reason(figures, len(copies))
         match = dataclasses.replace(_match(docs[first.source], first.passages, a_toks, figures), copies=copies)
         (later_copies if tt.later else sources).append(match)
     later_copies.sort(key=lambda s: (-s.evidence["text_coverage"], s.doc.id))

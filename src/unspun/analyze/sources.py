@@ -89,3 +89,23 @@ def has_evidence(groups: list[list[Unit]], st: SourceSettings) -> bool:
     )
     longest = max((sum(u.matched for u in g) for g in groups), default=0)
     return evidence >= st.min_evidence and longest >= st.min_passage_tokens
+
+
+def reason(figures: dict, copies: int = 0) -> str:
+    """Why a source was accepted, in one sentence, from its evidence figures."""
+    parts = [
+        f"{figures.get('copied_run_words', 0)} words copied in runs of four or more outside "
+        f"quotations (longest {figures.get('longest_run', 0)}), over "
+        f"{figures.get('sentences', 0)} sentence{'s' if figures.get('sentences', 0) != 1 else ''}"
+    ]
+    if figures.get("stock_run_words"):
+        parts.append(f"{figures['stock_run_words']} more words not counted: stock wording other reports share")
+    if figures.get("shared_sentences"):
+        n = figures["shared_sentences"]
+        parts.append(f"{n} sentence{'s' if n != 1 else ''} another source explains as well not counted")
+    if figures.get("reworded_sentences"):
+        n = figures["reworded_sentences"]
+        parts.append(f"{n} further sentence{'s' if n != 1 else ''} reworded in the same order")
+    if copies:
+        parts.append(f"the same text is on {copies} other page{'s' if copies != 1 else ''} (listed as copies)")
+    return "; ".join(parts) + "."

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from urllib.parse import urlsplit
@@ -152,6 +152,8 @@ class _SourceView:
     bar: int
     passages: int
     chunks: list[dict]
+    why: str = ""
+    copies: list[dict] = field(default_factory=list)
 
 
 def _source_view(n: int, s: SourceMatch, findings: tuple[Finding, ...]) -> _SourceView:
@@ -159,7 +161,8 @@ def _source_view(n: int, s: SourceMatch, findings: tuple[Finding, ...]) -> _Sour
     layers: list[Layer] = []
     ordered = sorted(s.passages, key=lambda p: p.article_span)
     for k, p in enumerate(ordered, 1):
-        layers.append(Layer(*p.source_span, ("p", _colour(n)), f"passage {k}: article {p.article_span[0]}–{p.article_span[1]}",
+        layers.append(Layer(*p.source_span, ("p", _colour(n)) + (("rw",) if p.kind == "reworded" else ()),
+                            f"passage {k}{' (reworded)' if p.kind == 'reworded' else ''}: article {p.article_span[0]}–{p.article_span[1]}",
                             1, (("data-p", f"{n}-{k}"),)))
         for e in p.edits:
             layers.append(Layer(*e.source_span, ("e", f"e-{e.kind}") + (("q",) if e.in_quote else ()),
@@ -190,7 +193,15 @@ def _source_view(n: int, s: SourceMatch, findings: tuple[Finding, ...]) -> _Sour
         n=n, colour=_colour(n), doc_id=s.doc.id, title=s.doc.title or s.doc.site or s.doc.id, site=s.doc.site,
         published=s.doc.published, url=url, url_text=s.doc.url, coverage=s.coverage,
         bar=round(s.coverage * 100), passages=len(s.passages), chunks=chunks + ([{"gap_before": tail, "runs": []}] if tail else []),
+        why=str(s.evidence.get("reason", "")), copies=[_page_view(c) for c in s.copies],
     )
+
+
+def _page_view(s: SourceMatch) -> dict:
+    """A copy or a later copy: who, when, how much of the article it carries."""
+    d = s.doc
+    return {"name": d.site or d.title or d.id, "published": d.published, "share": round(s.coverage * 100),
+            "url_text": d.url or d.id}
 
 
 def _article_runs(report: Report) -> list[Run]:
@@ -198,9 +209,10 @@ def _article_runs(report: Report) -> list[Run]:
     for n, s in enumerate(report.sources, 1):
         name = s.doc.site or s.doc.title or s.doc.id
         for k, p in enumerate(sorted(s.passages, key=lambda p: p.article_span), 1):
-            layers.append(Layer(*p.article_span, ("p", _colour(n)),
-                                f"source {n} ({name}), passage {k}: similarity {p.similarity:.2f}; click to show the source",
-                                1, (("data-p", f"{n}-{k}"),)))
+            what = (f"reworded from source {n} ({name}), passage {k}: content overlap {p.similarity:.2f}"
+                    if p.kind == "reworded" else f"source {n} ({name}), passage {k}: similarity {p.similarity:.2f}")
+            layers.append(Layer(*p.article_span, ("p", _colour(n)) + (("rw",) if p.kind == "reworded" else ()),
+                                f"{what}; click to show the source", 1, (("data-p", f"{n}-{k}"),)))
             for e in p.edits:
                 layers.append(Layer(*e.article_span, ("e", f"e-{e.kind}") + (("q",) if e.in_quote else ()),
                                     _edit_title(e.kind, e.source_text, e.article_text, e.in_quote), 3))
@@ -278,6 +290,7 @@ def render_html(report: Report, *, frame: Frame | None = None) -> str:
         "coverage": round(report.coverage * 100),
         "spin_share": round(spin.data.get("share", 0) * 100) if spin else None,
         "sources": [_source_view(n, s, report.findings) for n, s in enumerate(report.sources, 1)],
+        "later": [_page_view(m) for s in report.later_copies for m in (s, *s.copies)],
         "article_runs": _article_runs(report),
         "findings": _finding_views(report),
         "counts": [(FINDING_LABEL.get(k, k), counts[k], k) for k in RAIL_ORDER if k in counts and k not in ("stitched", "spin-density")],

@@ -104,9 +104,33 @@ def _sources(report: Report, console: Console) -> None:
         d = s.doc
         who = Text(_short(d.title or d.id, 70), style="bold")
         who.append(f"\n{_short(d.site or d.url or d.id, 70)}", style="dim")
+        if s.copies:
+            who.append("\nlikely origin (earliest dated) of a text also on:", style="dim")
+            for c in s.copies:
+                who.append(f"\n  · {_short(c.doc.site or c.doc.url or c.doc.id, 50)}"
+                           f" ({c.doc.published or 'undated'}, {c.coverage:.0%})", style="dim")
+        if s.evidence.get("reason"):
+            who.append(f"\nwhy: {s.evidence['reason']}", style="italic")
         style = SOURCE_STYLE[(n - 1) % len(SOURCE_STYLE)]
         t.add_row(Text(str(n), style=style), Text(f"{_bar(s.coverage)} {s.coverage:3.0%}", style=style),
                   who, d.published or "")
+    console.print(t)
+    _later(report, console)
+
+
+def _later(report: Report, console: Console) -> None:
+    if not report.later_copies:
+        return
+    t = Table(title="Later copies (dated after the article: not its sources; copies of it, or of a "
+              "common origin the index does not hold)", title_justify="left", expand=True, box=None,
+              pad_edge=False)
+    t.add_column("shares", no_wrap=True, width=15)
+    t.add_column("page", ratio=1, overflow="fold")
+    t.add_column("published", no_wrap=True, width=10)
+    for s in report.later_copies:
+        for m in (s, *s.copies):
+            t.add_row(f"{_bar(m.coverage)} {m.coverage:3.0%}", _short(m.doc.site or m.doc.url or m.doc.id, 70),
+                      m.doc.published or "")
     console.print(t)
 
 
@@ -154,7 +178,10 @@ def _passage(report: Report, n: int, s: SourceMatch, k: int, p: Passage, console
         if len(shown) > MAX_EDITS_LISTED:
             body.append(f" · … {len(shown) - MAX_EDITS_LISTED} more", style="dim")
     style = SOURCE_STYLE[(n - 1) % len(SOURCE_STYLE)]
-    title = f"source {n} · {_short(_source_label(s), 40)} · passage {k} · similarity {p.similarity:.2f}"
+    if p.kind == "reworded":
+        title = f"source {n} · {_short(_source_label(s), 40)} · passage {k} · reworded (content overlap {p.similarity:.2f})"
+    else:
+        title = f"source {n} · {_short(_source_label(s), 40)} · passage {k} · similarity {p.similarity:.2f}"
     console.print(Panel(body, title=title, title_align="left", border_style=style, expand=True))
 
 
