@@ -255,6 +255,29 @@ def summarize(rows: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return out
 
 
+def gate_metrics(summary: dict[str, dict[str, Any]]) -> dict[str, float]:
+    """The figures the CI gate bounds (``real/...`` keys of bench/floors.json)."""
+    out: dict[str, float] = {}
+    for kind, a in summary.items():
+        if a.get("recall") is not None:
+            out[f"real/{kind}/recall"] = round(a["recall"], 4)
+        if a.get("evidence_rate") is not None:
+            out[f"real/{kind}/evidence_rate"] = round(a["evidence_rate"], 4)
+        if a.get("negatives"):
+            out[f"real/{kind}/clean_rate"] = round(a["clean"] / a["negatives"], 4)
+        out[f"real/{kind}/false_per_200"] = round(a["false_per_200"], 4)
+        out[f"real/{kind}/label_rate"] = round(a["label_rate"], 4)
+    return out
+
+
+def run_quick(path: Path) -> dict[str, float]:
+    """unspun alone on every case (no baselines, nothing written): the gate's metrics."""
+    cases = load_cases(path)
+    with tempfile.TemporaryDirectory(prefix="unspun-real-") as tmp:
+        results, _ = run_unspun(cases, pages_of(cases), Path(tmp))
+    return gate_metrics(summarize(r.to_dict() for r in results))
+
+
 def _pct(x: float | None) -> str:
     return "-" if x is None else f"{100 * x:.0f}%"
 
@@ -355,6 +378,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for r in rows:
         conf[r["kind"]][r["label"]] += 1
     res["confusion"] = {k: dict(v) for k, v in conf.items()}
+    res["gate"] = gate_metrics(summary)
     if args.no_baselines:
         res["minhash"] = res["ngram5"] = {}
     else:
