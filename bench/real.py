@@ -107,6 +107,7 @@ class CaseResult:
     other_pages: list[str]
     label: str
     label_ok: bool
+    label_excused: bool
     clean: bool | None
     seconds: float
     missed: list[str] = field(default_factory=list)
@@ -150,6 +151,10 @@ def score_case(case: dict[str, Any], report: Any, seconds: float) -> CaseResult:
     other = sorted(named - own)
     label = report.verdict.label
     kind = case["kind"]
+    # a negative whose only reported pages belong to other cases: those pages are real
+    # copies of the same wire text (the set's README lists them), so a copy verdict is
+    # right there; such cases are left out of verdict agreement and listed
+    excused = kind == "negative" and bool(named) and not (named & (truth | set(distractors)))
     return CaseResult(
         id=case["id"],
         kind=kind,
@@ -162,6 +167,7 @@ def score_case(case: dict[str, Any], report: Any, seconds: float) -> CaseResult:
         other_pages=other,
         label=label,
         label_ok=label in LABEL_FOR_KIND.get(kind, frozenset()),
+        label_excused=excused and label not in LABEL_FOR_KIND.get(kind, frozenset()),
         clean=(not (named & own)) if kind == "negative" else None,
         seconds=seconds,
         missed=sorted(truth - named),
@@ -244,14 +250,18 @@ def summarize(rows: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
                 a["negatives"] += 1
                 a["clean"] += bool(r["clean"])
             if "label_ok" in r:
-                a["label_ok"] += bool(r["label_ok"])
+                if r.get("label_excused"):
+                    a["label_excused"] += 1
+                else:
+                    a["label_judged"] += 1
+                    a["label_ok"] += bool(r["label_ok"])
     out = {}
     for k, a in agg.items():
         out[k] = dict(a)
         out[k]["recall"] = a["found"] / a["sources"] if a["sources"] else None
         out[k]["evidence_rate"] = a["evidence_covered"] / a["evidence"] if a["evidence"] else None
         out[k]["false_per_200"] = 200 * a["false"] / a["distractors"] if a["distractors"] else 0.0
-        out[k]["label_rate"] = a["label_ok"] / a["cases"] if a["cases"] else None
+        out[k]["label_rate"] = a["label_ok"] / a["label_judged"] if a["label_judged"] else None
     return out
 
 
@@ -266,7 +276,8 @@ def gate_metrics(summary: dict[str, dict[str, Any]]) -> dict[str, float]:
         if a.get("negatives"):
             out[f"real/{kind}/clean_rate"] = round(a["clean"] / a["negatives"], 4)
         out[f"real/{kind}/false_per_200"] = round(a["false_per_200"], 4)
-        out[f"real/{kind}/label_rate"] = round(a["label_rate"], 4)
+        if a.get("label_rate") is not None:
+            out[f"real/{kind}/label_rate"] = round(a["label_rate"], 4)
     return out
 
 
@@ -304,7 +315,8 @@ def render_md(res: dict[str, Any]) -> str:
         lines.append(
             f"| {k} | {a['cases']} | {a['found']}/{a['sources']} ({_pct(a['recall'])}) | "
             f"{a['evidence_covered']}/{a['evidence']} ({_pct(a['evidence_rate'])}) | "
-            f"{a['false']} of {a['distractors']} | {neg} | {a['label_ok']}/{a['cases']} ({_pct(a['label_rate'])}) | "
+            f"{a['false']} of {a['distractors']} | {neg} | {a['label_ok']}/{a.get('label_judged', 0)} ({_pct(a['label_rate'])})"
+            f"{' +' + str(a['label_excused']) + ' excused' if a.get('label_excused') else ''} | "
             f"{m.get('found', 0)}/{m.get('sources', 0)} | {m.get('false', 0)} | "
             f"{n.get('found', 0)}/{n.get('sources', 0)} | {n.get('false', 0)} |"
         )
@@ -319,12 +331,14 @@ def render_md(res: dict[str, Any]) -> str:
               "|---|---|---|---|---|---|---|"]
     for r in res["cases_detail"]:
         bad = r["missed"] or r["false_sources"] or not r["label_ok"] or r["evidence_covered"] < r["evidence"]
+        bad = bad or bool(r["other_pages"])
         if r["kind"] == "negative":
             bad = bad or not r["clean"]
         if bad:
             lines.append(
                 f"| {r['id']} | {r['kind']} | {len(r['missed'])} | {r['evidence_covered']}/{r['evidence']} | "
-                f"{len(r['false_sources'])} | {len(r['other_pages'])} | {r['label']} |"
+                f"{len(r['false_sources'])} | {len(r['other_pages'])} | {r['label']}"
+                f"{' (excused: only other cases pages reported)' if r['label_excused'] else '' if r['label_ok'] else ' (disagrees)'} |"
             )
     return "\n".join(lines) + "\n"
 
