@@ -265,6 +265,28 @@ def summarize(rows: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return out
 
 
+def bootstrap(rows: Sequence[dict[str, Any]], n: int = 1000, seed: int = 0) -> dict[str, list[float]]:
+    """95% intervals of the overall rates, resampling cases with replacement (the spread a
+    different draw of real cases of the same kinds would give)."""
+    import random
+
+    rng = random.Random(seed)
+    keys = ("recall", "evidence_rate", "false_per_200", "label_rate")
+    draws: dict[str, list[float]] = {k: [] for k in keys}
+    for _ in range(n):
+        sample = [rows[rng.randrange(len(rows))] for _ in rows]
+        a = summarize(sample)["all"]
+        for k in keys:
+            if a.get(k) is not None:
+                draws[k].append(a[k])
+    out = {}
+    for k, v in draws.items():
+        v.sort()
+        if v:
+            out[k] = [round(v[int(0.025 * len(v))], 4), round(v[int(0.975 * len(v)) - 1], 4)]
+    return out
+
+
 def gate_metrics(summary: dict[str, dict[str, Any]]) -> dict[str, float]:
     """The figures the CI gate bounds (``real/...`` keys of bench/floors.json)."""
     out: dict[str, float] = {}
@@ -320,6 +342,12 @@ def render_md(res: dict[str, Any]) -> str:
             f"{m.get('found', 0)}/{m.get('sources', 0)} | {m.get('false', 0)} | "
             f"{n.get('found', 0)}/{n.get('sources', 0)} | {n.get('false', 0)} |"
         )
+    b = res.get("bootstrap") or {}
+    if b:
+        lines += ["", "Spread (95% bootstrap interval over cases, 1,000 resamples): "
+                  + ", ".join(f"{k} {100 * lo:.0f}-{100 * hi:.0f}%" if k != "false_per_200"
+                              else f"false sources per 200 distractors {lo:.2f}-{hi:.2f}"
+                              for k, (lo, hi) in b.items()) + "."]
     lines += ["", "## Verdicts by kind", "", "| kind | " + " | ".join(res["labels"]) + " |",
               "|---|" + "---|" * len(res["labels"])]
     for k in KINDS:
@@ -393,6 +421,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         conf[r["kind"]][r["label"]] += 1
     res["confusion"] = {k: dict(v) for k, v in conf.items()}
     res["gate"] = gate_metrics(summary)
+    res["bootstrap"] = bootstrap(rows)
     if args.no_baselines:
         res["minhash"] = res["ngram5"] = {}
     else:
