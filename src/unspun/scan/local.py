@@ -23,6 +23,7 @@ from ..models import IngestFailure
 from ..retrieve import default_max_df
 from . import stages
 from .common import families_and_sites
+from .filters import compile_filter
 from .rows import (
     ALIGN_SCHEMA,
     DOCS_SCHEMA,
@@ -191,16 +192,16 @@ def stage_pairs(out: Path, st: ScanSettings, log: Progress, memory: int | None =
 
 
 def _pairs(con: Any, out: Path, st: ScanSettings, max_df: int, t0: float, log: Progress) -> None:
-    import duckdb
-
-    con.sql(f"CREATE VIEW m AS SELECT {META_COLUMNS} FROM read_parquet('{stages.glob(out, 'docs')}')")
-    con.sql(f"CREATE TABLE f AS SELECT * FROM read_parquet('{stages.glob(out, 'features')}')")
+    # the Parquet files are handed over as a list, never spliced into SQL: an --out path
+    # holding ' (or glob characters) is read as it is
+    con.read_parquet(stages.files(out, "docs")).create_view("docs_files")
+    con.sql(f"CREATE VIEW m AS SELECT {META_COLUMNS} FROM docs_files")
+    con.read_parquet(stages.files(out, "features")).create("f")
     con.sql(f"CREATE TABLE c AS {candidate_pairs('f', max_df, st.min_shared)}")
     candidates = con.sql("SELECT count(*) FROM c").fetchall()[0][0]
-    try:
-        t = con.sql(oriented_pairs("c", "m", st.filter, st.max_sources) + " ORDER BY b, a").to_arrow_table()
-    except duckdb.Error as e:
-        raise SettingsError(f"--filter {st.filter!r}: {str(e).splitlines()[0]}") from e
+    where, params = compile_filter(st.filter, "duckdb")
+    query = oriented_pairs("c", "m", where, st.max_sources) + " ORDER BY b, a"
+    t = con.sql(query, params=params or None).to_arrow_table()
     t = pa.table({c: t.column(c).cast(PAIRS_SCHEMA.field(c).type) for c in PAIRS_SCHEMA.names})
     stages.write_table(out, "pairs", t)
     stages.write_table(out, "pairs", con.sql(frequent_features("f", max_df)).to_arrow_table(), "frequent")

@@ -50,6 +50,7 @@ class ScanSettings:
         if unknown:
             raise SettingsError(f"unknown scan settings: {', '.join(sorted(unknown))}")
         d = dict(d)
+        _check_types(d)
         d["inputs"] = tuple(d.get("inputs", ()))
         d["fingerprint"] = FingerprintParams.from_dict(d.get("fingerprint", {}))
         d["align"] = AlignSettings(**d.get("align", {}))
@@ -58,6 +59,30 @@ class ScanSettings:
 
     def with_changes(self, **changes: Any) -> ScanSettings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+_KINDS: dict[str, tuple[type, ...]] = {"min_shared": (int,), "max_df": (int,), "max_sources": (int,),
+                                       "spin_threshold": (int, float)}
+
+
+def _check_types(d: dict[str, Any]) -> None:
+    """Settings read from a file are untrusted: each has its type, and the filter is parsed
+    (:mod:`unspun.scan.filters`) before anything runs."""
+    from .filters import validate_filter
+
+    for k, kinds in _KINDS.items():
+        if k in d and (isinstance(d[k], bool) or not isinstance(d[k], kinds)):
+            raise SettingsError(f"{k} must be a number, not {d[k]!r}")
+    inputs = d.get("inputs", [])
+    if not isinstance(inputs, list | tuple) or not all(isinstance(i, str) for i in inputs):
+        raise SettingsError(f"inputs must be a list of paths, not {inputs!r}")
+    f = d.get("filter")
+    if f is not None and not isinstance(f, str):
+        raise SettingsError(f"filter must be text, not {f!r}")
+    validate_filter(f, "filter")
+    for k in ("fingerprint", "align", "sources"):
+        if not isinstance(d.get(k, {}), dict):
+            raise SettingsError(f"{k} must be an object, not {d[k]!r}")
 
 
 def save_settings(out: Path, st: ScanSettings) -> None:
@@ -72,8 +97,13 @@ def load_settings(out: Path) -> ScanSettings | None:
     if not path.exists():
         return None
     try:
-        return ScanSettings.from_dict(json.loads(path.read_text(encoding="utf-8")))
-    except (ValueError, TypeError) as e:
+        d = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(d, dict):
+            raise ValueError("not a JSON object")
+        return ScanSettings.from_dict(d)
+    except SettingsError as e:
+        raise SettingsError(f"{path}: refused: {e}") from None
+    except (ValueError, TypeError, OSError) as e:
         raise SettingsError(f"{path}: unreadable scan settings ({e})") from e
 
 
@@ -81,8 +111,14 @@ def resolve_settings(out: Path, given: ScanSettings, explicit: dict[str, Any]) -
     """The settings of the run in ``out``: the saved ones on resume, else ``given``.
 
     ``explicit`` holds the options the user set on this call; one that differs from the
-    saved settings is an error (the stages already written were made with the saved ones).
+    saved settings is an error (the stages already written were made with the saved ones),
+    unless no stage is complete yet and inputs are given: nothing was made with the saved
+    settings, so the new command replaces them.
     """
+    from . import stages
+
+    if given.inputs and not any(stages.is_complete(out, s) for s in stages.STAGES):
+        return given
     saved = load_settings(out)
     if saved is None:
         if not given.inputs:

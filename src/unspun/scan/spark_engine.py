@@ -23,6 +23,7 @@ from ..errors import SettingsError
 from ..retrieve import default_max_df
 from . import stages
 from .common import families_and_sites
+from .filters import compile_filter
 from .rows import ALIGN_SCHEMA, align_rows, feature_rows
 from .settings import ScanSettings
 from .sql import META_COLUMNS, candidate_pairs, frequent_features, oriented_pairs
@@ -144,7 +145,8 @@ def run_spark(out: Path, st: ScanSettings, *, workers: int | None = None,
         cand = spark.sql(candidate_pairs("f", max_df, st.min_shared)).persist()
         cand.createOrReplaceTempView("c")
         n_cand = cand.count()
-        pairs = spark.sql(oriented_pairs("c", "m", st.filter, st.max_sources))
+        where, params = compile_filter(st.filter, "spark")
+        pairs = spark.sql(oriented_pairs("c", "m", where, st.max_sources), args=params or None)
         pairs.write.mode("overwrite").parquet(str(stages.stage_dir(out, "pairs")))
         freq = [r[0] for r in spark.sql(frequent_features("f", max_df)).collect()]
         stages.write_table(out, "pairs", pa.table({"hash": pa.array(freq, pa.int32())}), "frequent")
