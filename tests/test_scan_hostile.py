@@ -228,3 +228,31 @@ def test_a_linked_stage_folder_is_unlinked_not_emptied(scanned, tmp_path):
     run_scan(out, ScanSettings(), workers=1, explicit={})
     assert (elsewhere / "keep.txt").read_text() == "not the scan's\n"
     assert not (out / "sites").is_symlink() and stage_status(out)["sites"]
+
+
+# scan report -o: never over the scan's own tables, a FIFO, or a folder; - is stdout
+
+
+@pytest.mark.parametrize("target", ["docs/part-00000.parquet", "settings.json", ".unspun-scan"])
+def test_report_never_overwrites_the_scan(scanned, tmp_path, target):
+    out = tmp_path / "scan"
+    shutil.copytree(scanned, out)
+    before = _tree(out)
+    r = CliRunner().invoke(app, ["scan", "report", str(out), "-o", str(out / target)])
+    assert r.exit_code == 2 and r.output.startswith("error: -o") and "input" in r.output, r.output
+    assert _tree(out) == before
+
+
+def test_report_to_stdout_or_a_fifo(scanned, tmp_path, monkeypatch):
+    import os
+    import stat
+
+    monkeypatch.chdir(tmp_path)
+    r = CliRunner().invoke(app, ["scan", "report", str(scanned), "-o", "-"])
+    assert r.exit_code == 0, r.output
+    assert r.stdout.startswith("<!doctype html>") and "spinfarm.example" in r.stdout
+    assert not (tmp_path / "-").exists()
+    os.mkfifo(tmp_path / "pipe")
+    r = CliRunner().invoke(app, ["scan", "report", str(scanned), "-o", str(tmp_path / "pipe")])
+    assert r.exit_code == 2 and "FIFO" in r.output and "Traceback" not in r.output
+    assert stat.S_ISFIFO(os.lstat(tmp_path / "pipe").st_mode)
