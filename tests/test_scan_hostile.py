@@ -256,3 +256,23 @@ def test_report_to_stdout_or_a_fifo(scanned, tmp_path, monkeypatch):
     r = CliRunner().invoke(app, ["scan", "report", str(scanned), "-o", str(tmp_path / "pipe")])
     assert r.exit_code == 2 and "FIFO" in r.output and "Traceback" not in r.output
     assert stat.S_ISFIFO(os.lstat(tmp_path / "pipe").st_mode)
+
+
+def test_pair_join_cannot_touch_files_even_if_a_filter_got_through(scanned, tmp_path, secret, monkeypatch):
+    """Defence in depth: were the filter language ever to let SQL through, DuckDB's pair
+    join runs with file access switched off."""
+    from unspun.scan import local
+
+    target = tmp_path / "x.csv"
+    evil = {"read": f"(a.id IN (SELECT column0 FROM read_csv('{secret}', header=false)))",
+            "write": f"(true); COPY (SELECT 'owned') TO '{target}'; SELECT 1 WHERE (true)"}
+    for sql in evil.values():
+        monkeypatch.setattr(local, "compile_filter", lambda text, dialect, sql=sql: (sql, {}))
+        out = tmp_path / "evil"
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.copytree(scanned, out)
+        (out / "pairs" / stg.MARKER).unlink()
+        with pytest.raises(SettingsError) as e:
+            run_scan(out, ScanSettings(), workers=1, explicit={})
+        assert "4711" not in str(e.value)
+        assert not target.exists()

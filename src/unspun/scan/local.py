@@ -192,16 +192,24 @@ def stage_pairs(out: Path, st: ScanSettings, log: Progress, memory: int | None =
 
 
 def _pairs(con: Any, out: Path, st: ScanSettings, max_df: int, t0: float, log: Progress) -> None:
+    import duckdb
+
     # the Parquet files are handed over as a list, never spliced into SQL: an --out path
     # holding ' (or glob characters) is read as it is
-    con.read_parquet(stages.files(out, "docs")).create_view("docs_files")
-    con.sql(f"CREATE VIEW m AS SELECT {META_COLUMNS} FROM docs_files")
+    con.read_parquet(stages.files(out, "docs")).select(META_COLUMNS).create("m")
     con.read_parquet(stages.files(out, "features")).create("f")
+    # everything is loaded: from here on no query may touch a file (defence in depth
+    # behind the filter language; DuckDB still spills to its temporary folder)
+    con.sql("SET enable_external_access = false")
+    con.sql("SET lock_configuration = true")
     con.sql(f"CREATE TABLE c AS {candidate_pairs('f', max_df, st.min_shared)}")
     candidates = con.sql("SELECT count(*) FROM c").fetchall()[0][0]
     where, params = compile_filter(st.filter, "duckdb")
     query = oriented_pairs("c", "m", where, st.max_sources) + " ORDER BY b, a"
-    t = con.sql(query, params=params or None).to_arrow_table()
+    try:
+        t = con.sql(query, params=params or None).to_arrow_table()
+    except duckdb.Error as e:
+        raise SettingsError(f"--filter {st.filter!r}: {str(e).splitlines()[0]}") from None
     t = pa.table({c: t.column(c).cast(PAIRS_SCHEMA.field(c).type) for c in PAIRS_SCHEMA.names})
     stages.write_table(out, "pairs", t)
     stages.write_table(out, "pairs", con.sql(frequent_features("f", max_df)).to_arrow_table(), "frequent")

@@ -83,8 +83,3 @@ def files(out: Path, stage: str, name: str = "part-*") -> list[str]:
     if not found:
         raise FileNotFoundError(f"{stage_dir(out, stage)}: no table")
     return found
-
-
-def glob(out: Path, stage: str, name: str = "part-*") -> str:
-    """A glob over a stage's Parquet files (for DuckDB's read_parquet)."""
-    return str(stage_dir(out, stage) / f"{name}.parquet")
