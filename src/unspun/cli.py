@@ -162,7 +162,7 @@ def check_cmd(
     db: Annotated[Path | None, typer.Option("--db", help="The index to check against.", dir_okay=False)] = None,
     against: Annotated[list[Path] | None, typer.Option("--against", help="Compare with these files/folders instead of an index (repeatable).")] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.terminal,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file.", dir_okay=False)] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file (- for stdout).", dir_okay=False)] = None,
     record: Annotated[str | None, typer.Option("--record", help="Record id, when the article file holds several.")] = None,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colours in the terminal report.")] = False,
 ) -> None:
@@ -216,7 +216,7 @@ def _emit(report: Report, fmt: Format, output: Path | None, no_color: bool,
 
 @app.command("demo")
 def demo_cmd(
-    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the HTML report.", dir_okay=False)] = Path(DEMO_HTML),
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the HTML report (- for stdout).", dir_okay=False)] = Path(DEMO_HTML),
     no_html: Annotated[bool, typer.Option("--no-html", help="Do not write the HTML report.")] = False,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colours in the terminal report.")] = False,
 ) -> None:
@@ -267,9 +267,9 @@ class Engine(StrEnum):
 @scan_app.command("run")
 def scan_run(
     inputs: Annotated[list[str] | None, typer.Argument(help="Files or folders: JSONL(.gz), WARC(.gz), text, HTML (omit to resume).")] = None,
-    out: Annotated[Path, typer.Option("--out", help="Output folder: one Parquet table per stage.", file_okay=False)] = ...,  # type: ignore[assignment]
+    out: Annotated[Path, typer.Option("--out", help="Output folder (new, empty, or an earlier scan's): one Parquet table per stage.", file_okay=False)] = ...,  # type: ignore[assignment]
     engine: Annotated[Engine, typer.Option("--engine", help="local (one machine) or spark (needs unspun[spark]).")] = Engine.local,
-    filter_sql: Annotated[str | None, typer.Option("--filter", help="SQL over pair metadata, a = earlier, b = later document, e.g. \"a.site <> b.site\".")] = None,
+    filter_sql: Annotated[str | None, typer.Option("--filter", help="Condition over pair metadata, a = earlier, b = later document, e.g. \"a.site <> b.site\" (docs/scan.md).")] = None,
     min_shared: Annotated[int | None, typer.Option("--min-shared", help="Features a candidate pair must share [3].")] = None,
     max_df: Annotated[int | None, typer.Option("--max-df", help="Drop features held by more documents (0 = automatic) [0].")] = None,
     max_sources: Annotated[int | None, typer.Option("--max-sources", help="Candidate sources aligned per document [30].")] = None,
@@ -313,7 +313,7 @@ def scan_run(
 @scan_app.command("report")
 def scan_report(
     directory: Annotated[Path, typer.Argument(help="The --out folder of a finished scan.", file_okay=False)],
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Where to write the page [DIR/report.html].", dir_okay=False)] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Where to write the page (- for stdout) [DIR/report.html].", dir_okay=False)] = None,
 ) -> None:
     """Write one self-contained HTML page summarising a finished scan."""
     from .scan.report import render_report, report_inputs

@@ -21,8 +21,9 @@ class ScanSettings:
 
     ``min_shared``: winnowed features a candidate pair must share; ``max_df``: features held
     by more documents are dropped before pairing (boilerplate, bylines; 0 = the core's
-    :func:`unspun.retrieve.default_max_df` of the crawl size); ``filter``: SQL over the two
-    documents' metadata, ``a`` the earlier one (the presumed source), ``b`` the later;
+    :func:`unspun.retrieve.default_max_df` of the crawl size); ``filter``: a condition
+    (:mod:`unspun.scan.filters`, not SQL) over the two documents' metadata, ``a`` the
+    earlier one (the presumed source), ``b`` the later;
     ``max_sources``: candidate sources aligned per document, most shared features first;
     ``spin_threshold``: a copy is *spun* when at least this share of its copied words were
     swapped (the core's spin density).
