@@ -83,6 +83,7 @@ def test_cli_filter_attack_is_one_line_exit_2(tmp_path, crawl):
     ("min_shared", "3 HAVING 1=1) x; COPY (SELECT 1) TO 'x.csv'; --"),
     ("max_sources", [30]),
     ("inputs", "crawl.jsonl"),
+    ("align", {"min_seed_tokens": "5; DROP"}),
 ])
 def test_tampered_settings_are_refused_on_resume(scanned, tmp_path, key, value):
     out = tmp_path / "resume"

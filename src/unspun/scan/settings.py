@@ -81,9 +81,23 @@ def _check_types(d: dict[str, Any]) -> None:
     if f is not None and not isinstance(f, str):
         raise SettingsError(f"filter must be text, not {f!r}")
     validate_filter(f, "filter")
-    for k in ("fingerprint", "align", "sources"):
-        if not isinstance(d.get(k, {}), dict):
-            raise SettingsError(f"{k} must be an object, not {d[k]!r}")
+    for k, cls in (("fingerprint", FingerprintParams), ("align", AlignSettings), ("sources", SourceSettings)):
+        sub = d.get(k, {})
+        if not isinstance(sub, dict):
+            raise SettingsError(f"{k} must be an object, not {sub!r}")
+        default = cls()
+        for name, v in sub.items():
+            dv = getattr(default, name, None)
+            if isinstance(dv, bool):
+                ok = isinstance(v, bool)
+            elif isinstance(dv, int | float):
+                ok = isinstance(v, int | float) and not isinstance(v, bool) and (isinstance(v, int) or isinstance(dv, float))
+            elif isinstance(dv, str):
+                ok = isinstance(v, str)
+            else:
+                ok = True  # unknown names: the settings' own constructor refuses them
+            if not ok:
+                raise SettingsError(f"{k}.{name} must be like {dv!r}, not {v!r}")
 
 
 def save_settings(out: Path, st: ScanSettings) -> None:
