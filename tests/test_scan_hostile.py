@@ -148,6 +148,7 @@ def test_out_refuses_a_folder_holding_its_input_and_deletes_nothing(crawl_dir):
     assert _tree(crawl_dir) == before
     r = CliRunner().invoke(app, ["scan", str(crawl_dir / "docs"), "--out", str(crawl_dir), "-q"])
     assert r.exit_code == 2 and r.output.startswith("error: --out") and "Traceback" not in r.output
+    assert "holds the input" in r.output
     assert _tree(crawl_dir) == before
 
 

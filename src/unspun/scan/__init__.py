@@ -52,6 +52,7 @@ def run_scan(
     mem = parse_memory(memory) if memory is not None else None
     validate_filter(settings.filter)
     out = Path(out)
+    outdir.check_inputs(out, settings.inputs)
     outdir.inspect(out)  # refuses a folder a scan did not make, untouched
     st = resolve_settings(out, settings, explicit if explicit is not None else settings.to_dict())
     validate_filter(st.filter)
