@@ -145,3 +145,8 @@ def test_an_existing_report_is_replaced_whole_keeping_its_mode(db, tmp_path):
     assert run("check", SUSPECT, "--db", db, "-f", "json", "-o", link).exit_code == 0
     assert link.is_symlink() and json.loads(out.read_text())["verdict"]  # written through the link
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".unspun-")] == []
+    dangling = tmp_path / "dangling.json"
+    dangling.symlink_to(tmp_path / "elsewhere" / "planted.json")
+    (tmp_path / "elsewhere").mkdir()
+    refused(run("check", SUSPECT, "--db", db, "-f", "json", "-o", dangling), "symbolic link to nothing")
+    assert not (tmp_path / "elsewhere" / "planted.json").exists()

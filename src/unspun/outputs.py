@@ -70,7 +70,10 @@ def check_target(target: str | Path, protect: Iterable[str | Path] = ()) -> Path
     if is_stdout(target):
         return None
     shown = str(target)
-    path = Path(os.path.realpath(Path(target).expanduser()))
+    given = Path(target).expanduser()
+    if given.is_symlink() and not given.exists():
+        raise OutputError(f"-o {shown}: a symbolic link to nothing ({os.readlink(given)}); give a file name")
+    path = Path(os.path.realpath(given))
     for p in protect:
         p = Path(p).expanduser()
         real = Path(os.path.realpath(p))
