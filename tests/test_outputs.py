@@ -150,3 +150,30 @@ def test_an_existing_report_is_replaced_whole_keeping_its_mode(db, tmp_path):
     (tmp_path / "elsewhere").mkdir()
     refused(run("check", SUSPECT, "--db", db, "-f", "json", "-o", dangling), "symbolic link to nothing")
     assert not (tmp_path / "elsewhere" / "planted.json").exists()
+
+
+# the index file itself (--db): never a FIFO (the open would block) or a device
+
+
+@pytest.mark.parametrize("command", [["index", "stats"], ["index", "add", EX / "reference.jsonl", "-q"],
+                                     ["check", SUSPECT]])
+def test_index_path_that_is_a_fifo_is_refused_not_waited_on(tmp_path, command):
+    import subprocess
+    import sys
+
+    fifo = tmp_path / "idx.db"
+    os.mkfifo(fifo)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    r = subprocess.run([sys.executable, "-m", "unspun", *map(str, command), "--db", str(fifo)],
+                       capture_output=True, text=True, timeout=20, env=env)
+    assert r.returncode == 2 and "not a regular file" in r.stderr, r.stderr
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+
+
+def test_index_name_with_uri_characters_opens_read_only(built, tmp_path):
+    odd = tmp_path / "refs?mode=rwc#1.db"
+    shutil.copy(built, odd)
+    assert documents(odd) == 64
+    r = run("check", SUSPECT, "--db", tmp_path / "refs?mode=rwc", "-f", "json")
+    assert r.exit_code == 2 and "no index here" in r.output
+    assert not (tmp_path / "refs").exists() and not (tmp_path / "refs?mode=rwc").exists()
