@@ -177,6 +177,8 @@ def stage_pairs(out: Path, st: ScanSettings, log: Progress, memory: int | None =
     n_docs = stages.marker(out, "docs")["rows"]
     max_df = st.max_df or default_max_df(n_docs)
     spill = out / "_spill"
+    if spill.is_symlink():
+        spill.unlink()  # spill into the scan folder itself, never where a planted link points
     shutil.rmtree(spill, ignore_errors=True)
     config: dict[str, Any] = {"temp_directory": str(spill), "preserve_insertion_order": False}
     if memory:
