@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -30,6 +29,7 @@ from . import __version__
 from .errors import UnspunError
 from .ingest import read_article, read_records
 from .models import Report
+from .outputs import check_target, index_files, is_stdout, write_output
 from .pipeline import check as run_check
 from .report.html import render_html
 from .report.json_report import to_json
@@ -148,21 +148,12 @@ def index_remove(ids: Annotated[list[str], typer.Argument(help="Document ids.")]
         raise typer.Exit(1)
 
 
-def _write_atomic(path: Path, data: str) -> None:
-    path = path.expanduser()
-    if not path.parent.exists():
-        fail(f"{path}: folder {path.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".unspun-", suffix=".tmp")
+def _write_atomic(path: Path, data: str, protect: list[Path] | None = None) -> Path | None:
+    """Write an output whole, or not at all (``-``: stdout); refused: :mod:`unspun.outputs`."""
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a report is an ordinary file
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        return write_output(path, data, protect or [])
+    except UnspunError as e:
+        fail(str(e))
 
 
 @app.command("check")
@@ -171,14 +162,17 @@ def check_cmd(
     db: Annotated[Path | None, typer.Option("--db", help="The index to check against.", dir_okay=False)] = None,
     against: Annotated[list[Path] | None, typer.Option("--against", help="Compare with these files/folders instead of an index (repeatable).")] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.terminal,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file.", dir_okay=False)] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file (- for stdout).", dir_okay=False)] = None,
     record: Annotated[str | None, typer.Option("--record", help="Record id, when the article file holds several.")] = None,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colours in the terminal report.")] = False,
 ) -> None:
     """Trace ARTICLE to its sources and show what was done to it."""
     if (db is None) == (not against):
         fail("give either --db FILE or --against PATH (not both)")
+    protect = [*([Path(article)] if article != "-" else []), *(index_files(db) if db else []), *(against or [])]
     try:
+        if output is not None:
+            check_target(output, protect)  # before the work: never over an input (the index...)
         doc = read_article(article, record_id=record)
         if db is not None:
             idx = open_index(db, readonly=True)
@@ -193,7 +187,7 @@ def check_cmd(
             report = run_check(doc, idx)
     except UnspunError as e:
         fail(str(e))
-    _emit(report, fmt, output, no_color)
+    _emit(report, fmt, output, no_color, protect)
 
 
 def _terminal(no_color: bool) -> Console | None:
@@ -202,7 +196,8 @@ def _terminal(no_color: bool) -> Console | None:
     return console if console.is_terminal else None
 
 
-def _emit(report: Report, fmt: Format, output: Path | None, no_color: bool) -> None:
+def _emit(report: Report, fmt: Format, output: Path | None, no_color: bool,
+          protect: list[Path] | None = None) -> None:
     """Print or write ``report`` in ``fmt`` (files are written whole, or not at all)."""
     if fmt is Format.json:
         data = to_json(report) + "\n"
@@ -214,32 +209,37 @@ def _emit(report: Report, fmt: Format, output: Path | None, no_color: bool) -> N
         render(report, _terminal(no_color))  # type: ignore[arg-type]
         return
     if output:
-        _write_atomic(output, data)
+        _write_atomic(output, data, protect)
     else:
         typer.echo(data, nl=False)
 
 
 @app.command("demo")
 def demo_cmd(
-    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the HTML report.", dir_okay=False)] = Path(DEMO_HTML),
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the HTML report (- for stdout).", dir_okay=False)] = Path(DEMO_HTML),
     no_html: Annotated[bool, typer.Option("--no-html", help="Do not write the HTML report.")] = False,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colours in the terminal report.")] = False,
 ) -> None:
     """Check a bundled spun, stitched article against 64 bundled public-domain texts."""
     from .demo import demo_article, demo_index
 
-    if not no_html and not output.expanduser().parent.exists():
-        fail(f"{output}: folder {output.expanduser().parent} does not exist")
+    if not no_html:
+        try:
+            check_target(output)
+        except UnspunError as e:
+            fail(str(e))
     article = demo_article()
     err.print(f"[dim]unspun demo: indexing 64 public-domain US government texts in memory, "
               f"then checking “{article.title}” against them…[/]", highlight=False, soft_wrap=True)
     with demo_index() as idx:
         report = run_check(article, idx)
-    _emit(report, Format.terminal, None, no_color)
+    if no_html or not is_stdout(output):  # -o -: stdout holds the HTML page only
+        _emit(report, Format.terminal, None, no_color)
     if no_html:
         return
-    _write_atomic(output, render_html(report))
-    where = output.expanduser().resolve()
+    where = _write_atomic(output, render_html(report))
+    if where is None:
+        return
     typer.echo(f"\nHTML report written to {where}\nopen it in a browser: {where.as_uri()}")
 
 
@@ -267,9 +267,9 @@ class Engine(StrEnum):
 @scan_app.command("run")
 def scan_run(
     inputs: Annotated[list[str] | None, typer.Argument(help="Files or folders: JSONL(.gz), WARC(.gz), text, HTML (omit to resume).")] = None,
-    out: Annotated[Path, typer.Option("--out", help="Output folder: one Parquet table per stage.", file_okay=False)] = ...,  # type: ignore[assignment]
+    out: Annotated[Path, typer.Option("--out", help="Output folder (new, empty, or an earlier scan's): one Parquet table per stage.", file_okay=False)] = ...,  # type: ignore[assignment]
     engine: Annotated[Engine, typer.Option("--engine", help="local (one machine) or spark (needs unspun[spark]).")] = Engine.local,
-    filter_sql: Annotated[str | None, typer.Option("--filter", help="SQL over pair metadata, a = earlier, b = later document, e.g. \"a.site <> b.site\".")] = None,
+    filter_sql: Annotated[str | None, typer.Option("--filter", help="Condition over pair metadata, a = earlier, b = later document, e.g. \"a.site <> b.site\" (docs/scan.md).")] = None,
     min_shared: Annotated[int | None, typer.Option("--min-shared", help="Features a candidate pair must share [3].")] = None,
     max_df: Annotated[int | None, typer.Option("--max-df", help="Drop features held by more documents (0 = automatic) [0].")] = None,
     max_sources: Annotated[int | None, typer.Option("--max-sources", help="Candidate sources aligned per document [30].")] = None,
@@ -313,18 +313,20 @@ def scan_run(
 @scan_app.command("report")
 def scan_report(
     directory: Annotated[Path, typer.Argument(help="The --out folder of a finished scan.", file_okay=False)],
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Where to write the page [DIR/report.html].", dir_okay=False)] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Where to write the page (- for stdout) [DIR/report.html].", dir_okay=False)] = None,
 ) -> None:
     """Write one self-contained HTML page summarising a finished scan."""
-    from .scan.report import render_report
+    from .scan.report import render_report, report_inputs
 
     try:
+        if output is not None:
+            check_target(output, report_inputs(directory))
         page = render_report(directory)
     except UnspunError as e:
         fail(str(e))
     target = output or directory / "report.html"
-    _write_atomic(target, page)
-    typer.echo(f"report written to {target}")
+    if _write_atomic(target, page, report_inputs(directory)) is not None:
+        typer.echo(f"report written to {target}")
 
 
 @app.command("serve")

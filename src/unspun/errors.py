@@ -8,7 +8,9 @@ traceback for them::
      ├── IngestError          input could not be read (empty, binary, malformed, missing)
      ├── StoreError           the index could not be opened, read or written
      │    └── IndexMismatchError  the index was built with other fingerprint settings / version
-     └── SettingsError        an invalid setting or combination of options
+     ├── SettingsError        an invalid setting or combination of options
+     └── OutputError          an output cannot go where it was asked (not a regular file,
+                              an input, a folder unspun did not make, an unwritable place)
 """
 
 from __future__ import annotations
@@ -32,3 +34,7 @@ class IndexMismatchError(StoreError):
 
 class SettingsError(UnspunError):
     """An invalid setting or combination of options."""
+
+
+class OutputError(UnspunError):
+    """An output cannot be written where it was asked, and nothing was written."""

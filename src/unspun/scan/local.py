@@ -23,6 +23,7 @@ from ..models import IngestFailure
 from ..retrieve import default_max_df
 from . import stages
 from .common import families_and_sites
+from .filters import compile_filter
 from .rows import (
     ALIGN_SCHEMA,
     DOCS_SCHEMA,
@@ -176,6 +177,8 @@ def stage_pairs(out: Path, st: ScanSettings, log: Progress, memory: int | None =
     n_docs = stages.marker(out, "docs")["rows"]
     max_df = st.max_df or default_max_df(n_docs)
     spill = out / "_spill"
+    if spill.is_symlink():
+        spill.unlink()  # spill into the scan folder itself, never where a planted link points
     shutil.rmtree(spill, ignore_errors=True)
     config: dict[str, Any] = {"temp_directory": str(spill), "preserve_insertion_order": False}
     if memory:
@@ -193,14 +196,22 @@ def stage_pairs(out: Path, st: ScanSettings, log: Progress, memory: int | None =
 def _pairs(con: Any, out: Path, st: ScanSettings, max_df: int, t0: float, log: Progress) -> None:
     import duckdb
 
-    con.sql(f"CREATE VIEW m AS SELECT {META_COLUMNS} FROM read_parquet('{stages.glob(out, 'docs')}')")
-    con.sql(f"CREATE TABLE f AS SELECT * FROM read_parquet('{stages.glob(out, 'features')}')")
+    # the Parquet files are handed over as a list, never spliced into SQL: an --out path
+    # holding ' (or glob characters) is read as it is
+    con.read_parquet(stages.files(out, "docs")).select(META_COLUMNS).create("m")
+    con.read_parquet(stages.files(out, "features")).create("f")
+    # everything is loaded: from here on no query may touch a file (defence in depth
+    # behind the filter language; DuckDB still spills to its temporary folder)
+    con.sql("SET enable_external_access = false")
+    con.sql("SET lock_configuration = true")
     con.sql(f"CREATE TABLE c AS {candidate_pairs('f', max_df, st.min_shared)}")
     candidates = con.sql("SELECT count(*) FROM c").fetchall()[0][0]
+    where, params = compile_filter(st.filter, "duckdb")
+    query = oriented_pairs("c", "m", where, st.max_sources) + " ORDER BY b, a"
     try:
-        t = con.sql(oriented_pairs("c", "m", st.filter, st.max_sources) + " ORDER BY b, a").to_arrow_table()
+        t = con.sql(query, params=params or None).to_arrow_table()
     except duckdb.Error as e:
-        raise SettingsError(f"--filter {st.filter!r}: {str(e).splitlines()[0]}") from e
+        raise SettingsError(f"--filter {st.filter!r}: {str(e).splitlines()[0]}") from None
     t = pa.table({c: t.column(c).cast(PAIRS_SCHEMA.field(c).type) for c in PAIRS_SCHEMA.names})
     stages.write_table(out, "pairs", t)
     stages.write_table(out, "pairs", con.sql(frequent_features("f", max_df)).to_arrow_table(), "frequent")

@@ -86,6 +86,12 @@ def report_data(out: Path) -> dict[str, Any]:
     }
 
 
+def report_inputs(out: str | Path) -> list[Path]:
+    """What ``unspun scan report -o`` must not overwrite: the scan's tables and settings."""
+    out = Path(out)
+    return [*(stages.stage_dir(out, s) for s in stages.STAGES), out / "settings.json", out / ".unspun-scan"]
+
+
 def render_report(out: str | Path) -> str:
     """The HTML page for the scan in ``out``."""
     data = report_data(Path(out))

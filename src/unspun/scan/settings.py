@@ -21,8 +21,9 @@ class ScanSettings:
 
     ``min_shared``: winnowed features a candidate pair must share; ``max_df``: features held
     by more documents are dropped before pairing (boilerplate, bylines; 0 = the core's
-    :func:`unspun.retrieve.default_max_df` of the crawl size); ``filter``: SQL over the two
-    documents' metadata, ``a`` the earlier one (the presumed source), ``b`` the later;
+    :func:`unspun.retrieve.default_max_df` of the crawl size); ``filter``: a condition
+    (:mod:`unspun.scan.filters`, not SQL) over the two documents' metadata, ``a`` the
+    earlier one (the presumed source), ``b`` the later;
     ``max_sources``: candidate sources aligned per document, most shared features first;
     ``spin_threshold``: a copy is *spun* when at least this share of its copied words were
     swapped (the core's spin density).
@@ -50,6 +51,7 @@ class ScanSettings:
         if unknown:
             raise SettingsError(f"unknown scan settings: {', '.join(sorted(unknown))}")
         d = dict(d)
+        _check_types(d)
         d["inputs"] = tuple(d.get("inputs", ()))
         d["fingerprint"] = FingerprintParams.from_dict(d.get("fingerprint", {}))
         d["align"] = AlignSettings(**d.get("align", {}))
@@ -58,6 +60,44 @@ class ScanSettings:
 
     def with_changes(self, **changes: Any) -> ScanSettings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+_KINDS: dict[str, tuple[type, ...]] = {"min_shared": (int,), "max_df": (int,), "max_sources": (int,),
+                                       "spin_threshold": (int, float)}
+
+
+def _check_types(d: dict[str, Any]) -> None:
+    """Settings read from a file are untrusted: each has its type, and the filter is parsed
+    (:mod:`unspun.scan.filters`) before anything runs."""
+    from .filters import validate_filter
+
+    for k, kinds in _KINDS.items():
+        if k in d and (isinstance(d[k], bool) or not isinstance(d[k], kinds)):
+            raise SettingsError(f"{k} must be a number, not {d[k]!r}")
+    inputs = d.get("inputs", [])
+    if not isinstance(inputs, list | tuple) or not all(isinstance(i, str) for i in inputs):
+        raise SettingsError(f"inputs must be a list of paths, not {inputs!r}")
+    f = d.get("filter")
+    if f is not None and not isinstance(f, str):
+        raise SettingsError(f"filter must be text, not {f!r}")
+    validate_filter(f, "filter")
+    for k, cls in (("fingerprint", FingerprintParams), ("align", AlignSettings), ("sources", SourceSettings)):
+        sub = d.get(k, {})
+        if not isinstance(sub, dict):
+            raise SettingsError(f"{k} must be an object, not {sub!r}")
+        default = cls()
+        for name, v in sub.items():
+            dv = getattr(default, name, None)
+            if isinstance(dv, bool):
+                ok = isinstance(v, bool)
+            elif isinstance(dv, int | float):
+                ok = isinstance(v, int | float) and not isinstance(v, bool) and (isinstance(v, int) or isinstance(dv, float))
+            elif isinstance(dv, str):
+                ok = isinstance(v, str)
+            else:
+                ok = True  # unknown names: the settings' own constructor refuses them
+            if not ok:
+                raise SettingsError(f"{k}.{name} must be like {dv!r}, not {v!r}")
 
 
 def save_settings(out: Path, st: ScanSettings) -> None:
@@ -72,8 +112,13 @@ def load_settings(out: Path) -> ScanSettings | None:
     if not path.exists():
         return None
     try:
-        return ScanSettings.from_dict(json.loads(path.read_text(encoding="utf-8")))
-    except (ValueError, TypeError) as e:
+        d = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(d, dict):
+            raise ValueError("not a JSON object")
+        return ScanSettings.from_dict(d)
+    except SettingsError as e:
+        raise SettingsError(f"{path}: refused: {e}") from None
+    except (ValueError, TypeError, OSError) as e:
         raise SettingsError(f"{path}: unreadable scan settings ({e})") from e
 
 
@@ -81,8 +126,14 @@ def resolve_settings(out: Path, given: ScanSettings, explicit: dict[str, Any]) -
     """The settings of the run in ``out``: the saved ones on resume, else ``given``.
 
     ``explicit`` holds the options the user set on this call; one that differs from the
-    saved settings is an error (the stages already written were made with the saved ones).
+    saved settings is an error (the stages already written were made with the saved ones),
+    unless no stage is complete yet and inputs are given: nothing was made with the saved
+    settings, so the new command replaces them.
     """
+    from . import stages
+
+    if given.inputs and not any(stages.is_complete(out, s) for s in stages.STAGES):
+        return given
     saved = load_settings(out)
     if saved is None:
         if not given.inputs:

@@ -11,6 +11,7 @@ functions as the local engine. pyspark is imported only here.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -23,6 +24,7 @@ from ..errors import SettingsError
 from ..retrieve import default_max_df
 from . import stages
 from .common import families_and_sites
+from .filters import compile_filter
 from .rows import ALIGN_SCHEMA, align_rows, feature_rows
 from .settings import ScanSettings
 from .sql import META_COLUMNS, candidate_pairs, frequent_features, oriented_pairs
@@ -108,6 +110,17 @@ def _align_partition(st: ScanSettings, frequent: Any) -> Callable[[Iterator[Any]
     return run
 
 
+def _hadoop_glob(out: Path, stage: str) -> str:
+    """A stage's Parquet glob for Spark, with the glob characters of the folder's own path
+    escaped (Hadoop expands ``{}[]*?`` anywhere in a path: ``--out "scan [2]"`` is a name)."""
+    folder = re.sub(r"([\\{}\[\]*?])", r"\\\1", str(stages.stage_dir(out, stage)))
+    return folder + "/part-*.parquet"
+
+
+def _read(spark: Any, out: Path, stage: str) -> Any:
+    return spark.read.parquet(_hadoop_glob(out, stage))
+
+
 def _write(df: Any, out: Path, stage: str) -> None:
     df.write.mode("overwrite").parquet(str(stages.stage_dir(out, stage)))
 
@@ -124,14 +137,14 @@ def run_spark(out: Path, st: ScanSettings, *, workers: int | None = None,
     if not stages.is_complete(out, "docs"):
         stage_docs(out, st, log)
     spark = spark_session(workers, memory)
-    docs = spark.read.parquet(stages.glob(out, "docs"))
+    docs = _read(spark, out, "docs")
     if not stages.is_complete(out, "features"):
         t0 = time.time()
         stages.clear(out, "features")
         rdd = docs.select("did", "text").rdd.map(tuple).mapPartitions(_features_partition(st.fingerprint))
         feats = spark.createDataFrame(rdd, "did long, hash int")
         _write(feats, out, "features")
-        n = spark.read.parquet(stages.glob(out, "features")).count()
+        n = _read(spark, out, "features").count()
         stages.complete(out, "features", n, t0, engine="spark")
         log(f"features: {n} rows")
     if not stages.is_complete(out, "pairs"):
@@ -139,17 +152,18 @@ def run_spark(out: Path, st: ScanSettings, *, workers: int | None = None,
         stages.clear(out, "pairs")
         n_docs = stages.marker(out, "docs")["rows"]
         max_df = st.max_df or default_max_df(n_docs)
-        spark.read.parquet(stages.glob(out, "features")).createOrReplaceTempView("f")
+        _read(spark, out, "features").createOrReplaceTempView("f")
         docs.selectExpr(*META_COLUMNS.split(", ")).createOrReplaceTempView("m")
         cand = spark.sql(candidate_pairs("f", max_df, st.min_shared)).persist()
         cand.createOrReplaceTempView("c")
         n_cand = cand.count()
-        pairs = spark.sql(oriented_pairs("c", "m", st.filter, st.max_sources))
+        where, params = compile_filter(st.filter, "spark")
+        pairs = spark.sql(oriented_pairs("c", "m", where, st.max_sources), args=params or None)
         pairs.write.mode("overwrite").parquet(str(stages.stage_dir(out, "pairs")))
         freq = [r[0] for r in spark.sql(frequent_features("f", max_df)).collect()]
         stages.write_table(out, "pairs", pa.table({"hash": pa.array(freq, pa.int32())}), "frequent")
         cand.unpersist()
-        n = spark.read.parquet(stages.glob(out, "pairs")).count()
+        n = _read(spark, out, "pairs").count()
         stages.complete(out, "pairs", n, t0, engine="spark", max_df=max_df,
                         candidates_before_filter=n_cand)
         log(f"pairs: {n} candidate pairs ({n_cand} before the filter; max_df {max_df})")
@@ -158,14 +172,14 @@ def run_spark(out: Path, st: ScanSettings, *, workers: int | None = None,
         stages.clear(out, "alignments")
         frequent = spark.sparkContext.broadcast(
             frozenset(stages.read_table(out, "pairs", "frequent").column("hash").to_pylist()))
-        pairs = spark.read.parquet(stages.glob(out, "pairs"))
+        pairs = _read(spark, out, "pairs")
         texts = docs.select("did", "text")
         srcs = (pairs.join(texts.withColumnRenamed("did", "a").withColumnRenamed("text", "a_text"), "a")
                 .groupBy("b").agg(F.collect_list(F.struct("a", "a_text")).alias("srcs")))
         job = srcs.join(texts.withColumnRenamed("did", "b").withColumnRenamed("text", "b_text"), "b")
         rdd = job.rdd.mapPartitions(_align_partition(st, frequent))
         _write(spark.createDataFrame(rdd, _spark_schema(ALIGN_SCHEMA)), out, "alignments")
-        n = spark.read.parquet(stages.glob(out, "alignments")).count()
+        n = _read(spark, out, "alignments").count()
         stages.complete(out, "alignments", n, t0, engine="spark")
         log(f"alignments: {n} passages")
     meta = stages.read_table(out, "docs", columns=["did", "id", "site", "date"])

@@ -1,4 +1,8 @@
-"""SQL shared by the engines (DuckDB locally, Spark SQL on a cluster): one text, two dialects' common subset."""
+"""SQL shared by the engines (DuckDB locally, Spark SQL on a cluster): one text, two dialects' common subset.
+
+No text from the user, the crawl or a path is put in these queries: table names are the
+engines' own views, numbers go through ``int()``, and the filter arrives compiled with its
+literals as bound parameters (:mod:`unspun.scan.filters`)."""
 
 from __future__ import annotations
 
@@ -26,11 +30,14 @@ def candidate_pairs(features: str, max_df: int, min_shared: int) -> str:
     """
 
 
-def oriented_pairs(cand: str, meta: str, filter_sql: str | None, max_sources: int) -> str:
-    """Pairs oriented so that ``a`` is published first, filtered, at most ``max_sources`` per ``b``."""
+def oriented_pairs(cand: str, meta: str, where: str | None, max_sources: int) -> str:
+    """Pairs oriented so that ``a`` is published first, filtered, at most ``max_sources`` per ``b``.
+
+    ``where`` is a condition compiled by :func:`unspun.scan.filters.compile_filter` (never
+    the user's text: its literals are parameters bound when the query runs)."""
     k1, k2 = order_text("m1"), order_text("m2")
     first = f"({k1} < {k2} OR ({k1} = {k2} AND m1.id < m2.id))"
-    where = f"WHERE ({filter_sql})" if filter_sql and filter_sql.strip() else ""
+    where = f"WHERE {where}" if where else ""
     return f"""
     SELECT a, b, shared FROM (
       SELECT o.a, o.b, o.shared,
@@ -49,21 +56,3 @@ def oriented_pairs(cand: str, meta: str, filter_sql: str | None, max_sources: in
 def frequent_features(features: str, max_df: int) -> str:
     """Features held by more than ``max_df`` documents (boilerplate, bylines, stock phrases)."""
     return f"SELECT hash FROM {features} GROUP BY hash HAVING count(*) > {int(max_df)} ORDER BY hash"
-
-
-def validate_filter(filter_sql: str | None) -> None:
-    """Raise SettingsError when ``filter_sql`` does not compile against the metadata columns
-    (checked with DuckDB on empty tables, before any stage runs)."""
-    if not filter_sql or not filter_sql.strip():
-        return
-    import duckdb
-
-    from ..errors import SettingsError
-
-    con = duckdb.connect()
-    con.sql("CREATE TABLE m (did BIGINT, id VARCHAR, site VARCHAR, url VARCHAR, title VARCHAR, "
-            "published VARCHAR, date VARCHAR, origin VARCHAR, chars BIGINT, meta VARCHAR)")
-    try:
-        con.sql(f"SELECT 1 FROM m a, m b WHERE ({filter_sql})").fetchall()
-    except duckdb.Error as e:
-        raise SettingsError(f"--filter {filter_sql!r}: {str(e).splitlines()[0]}") from e

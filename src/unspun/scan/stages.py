@@ -34,9 +34,14 @@ def marker(out: Path, stage: str) -> dict[str, Any]:
 
 
 def clear(out: Path, stage: str) -> Path:
-    """Remove a stage's folder and every later stage's marker; return the empty folder."""
+    """Remove a stage's folder and every later stage's marker; return the empty folder.
+
+    Only called inside a scan folder (:mod:`unspun.scan.outdir`): the stage folders there
+    are the scan's own."""
     d = stage_dir(out, stage)
-    if d.exists():
+    if d.is_symlink() or d.is_file():
+        d.unlink()  # not a folder the scan made: remove the link or file, never what it points to
+    elif d.exists():
         shutil.rmtree(d)
     for later in STAGES[STAGES.index(stage) + 1 :]:
         (stage_dir(out, later) / MARKER).unlink(missing_ok=True)
@@ -71,6 +76,10 @@ def read_table(out: Path, stage: str, name: str | None = None,
                             promote_options="default")
 
 
-def glob(out: Path, stage: str, name: str = "part-*") -> str:
-    """A glob over a stage's Parquet files (for DuckDB's read_parquet)."""
-    return str(stage_dir(out, stage) / f"{name}.parquet")
+def files(out: Path, stage: str, name: str = "part-*") -> list[str]:
+    """A stage's Parquet files, sorted (for DuckDB's ``read_parquet``, as a list: no path
+    is ever written into SQL)."""
+    found = sorted(str(f) for f in stage_dir(out, stage).glob(f"{name}.parquet"))
+    if not found:
+        raise FileNotFoundError(f"{stage_dir(out, stage)}: no table")
+    return found

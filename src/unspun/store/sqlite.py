@@ -83,9 +83,11 @@ class SQLiteIndex(BaseIndex):
                 raise StoreError(f"{self.path}: folder {self.path.parent} does not exist")
         elif self.path.is_dir():
             raise StoreError(f"{self.path}: is a folder, not an index file")
+        elif not self.path.is_file():  # a FIFO would block the open forever, a device is no index
+            raise StoreError(f"{self.path}: not a regular file, not an index file")
         try:
-            if readonly:
-                uri = f"file:{self.path.resolve()}?mode=ro"
+            if readonly:  # as_uri() escapes ? and # in the name (else read as URI parameters)
+                uri = f"{self.path.resolve().as_uri()}?mode=ro"
                 self.conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
             else:
                 self.conn = sqlite3.connect(self.path, check_same_thread=False)
