@@ -172,3 +172,24 @@ def test_names_change_only_between_counterparts():
     art = "It accused the NAACP of racism in a statement that drew wide attention from the press."
     assert _one("name", art, src, "NAACP of racism in a statement that drew wide attention",
                 "Internal Revenue Service of acting as a partisan political tool") is None
+
+
+@pytest.mark.parametrize("src, art, s_edit, a_edit", [
+    ("Equifax said Friday it had found the breach in July.", "Equifax said it had found the breach in July.", "Friday ", ""),
+    ("Facebook Inc said it would review the data.", "Facebook said it would review the data.", "Inc ", ""),
+    ("Walt Disney Co (DIS.N) is in talks to buy the assets.", "Walt Disney is in talks to buy the assets.", "Co (DIS.N) ", ""),
+    ("Amazon (NASDAQ:AMZN) and Whole Foods announced the deal.", "Amazon and Whole Foods announced the deal.", "(NASDAQ:AMZN) ", ""),
+    ("Mr Bezos will become executive chair later this year.", "Bezos will become executive chair later this year.", "Mr ", ""),
+    ("Officials said Mathew Perry was found at his home.", "Officials said Matthew Perry was found at his home.", "Mathew", "Matthew"),
+    ("The book was published by Harper Collins in May.", "The book was published by HarperCollins in May.", "Harper Collins", "HarperCollins"),
+    ("Police said Perry was found unresponsive at the house.", "Police said he was found unresponsive at the house.", "Perry", "he"),
+])
+def test_house_style_and_respellings_are_not_name_changes(src, art, s_edit, a_edit):
+    assert _one("name", art, src, a_edit, s_edit) is None
+
+
+def test_a_name_swapped_for_another_is_still_reported():
+    src = "The Census Department released the figures for Kansas City on Monday."
+    art = "The Census Bureau released the figures for Kansas Burg on Monday."
+    f = _one("name", art, src, "Burg", "City")
+    assert f is not None and f.kind == "name-changed"

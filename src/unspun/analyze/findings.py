@@ -34,6 +34,7 @@ position in the article:
 from __future__ import annotations
 
 import re
+from difflib import SequenceMatcher
 
 from ..lexicon import default_lexicon
 from ..models import Document, Edit, Finding, Passage, SourceMatch, UnsourcedSpan
@@ -66,8 +67,40 @@ def _nums(text: str) -> set[str]:
     return {n.replace(",", "") for n in _NUM.findall(text)}
 
 
+#: capitalised words that are not names of anyone or anything a copier would swap: days,
+#: months, honorifics and company-form suffixes that house styles add or drop
+_NOT_NAMES = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may "
+    "june july august september october november december mr mrs ms dr mx sir inc co corp "
+    "corporation ltd llc plc lp sa ag nv the a an".split()
+)
+#: stock tickers as wires print them ("DIS.N", "FOXA.O", "NASDAQ:AMZN")
+_TICKER = re.compile(r"^(?:[A-Z]{1,6}\.[A-Z]{1,2}|[A-Z]{2,8}:[A-Z.]{1,6})$")
+
+
+_NAME = re.compile(r"\b[A-Z][\w.'’&-]*")
+_EXCHANGE = re.compile(r"\b(?:NASDAQ|NYSE|AMEX|LSE|TSX|ASX)\s*:\s*[A-Z.]+")
+_PRONOUNS = frozenset("he she they it him her them his hers its their theirs we us".split())
+
+
 def _names(text: str) -> set[str]:
-    return {m.rstrip(".").replace("’", "'") for m in _CAP.findall(text)}
+    out = set()
+    for m in _NAME.findall(_EXCHANGE.sub(" ", text)):
+        n = m.rstrip(".").replace("’", "'")
+        if n.lower().removesuffix("'s") in _NOT_NAMES or _TICKER.match(n):
+            continue
+        out.add(n)
+    return out
+
+
+def _same_name(x: str, y: str) -> bool:
+    """Two spellings of one name ("Naypyitaw" / "Naypyidaw", "Harper Collins" / "HarperCollins")."""
+    a, b = re.sub(r"[\s.'’-]", "", x).lower(), re.sub(r"[\s.'’-]", "", y).lower()
+    if a == b:
+        return True
+    if min(len(a), len(b)) < 6:
+        return False
+    return SequenceMatcher(None, a, b).ratio() >= 0.85
 
 
 def _stems(text: str) -> set[str]:
@@ -165,7 +198,18 @@ def _edit_finding(e: Edit, p: Passage, s: SourceMatch, a: Tokens, d: Tokens) -> 
         added = [n for n in _names(e.article_text)
                  if stem(n.lower().removesuffix("'s")) not in d_st and not _explained(n, a.text[e.article_span[0] : e.article_span[1] + 60], d_side)]
         dropped = [n for n in _names(e.source_text) if stem(n.lower().removesuffix("'s")) not in a_st]
-        pairs = [(x, y) for x in added for y in dropped if is_abbreviation(x, y)]
+        pairs = [(x, y) for x in added for y in dropped if is_abbreviation(x, y) or _same_name(x, y)]
+        if " ".join(added) and _same_name(" ".join(added), " ".join(dropped)):
+            return None
+        # respellings and joined or split spellings ("Mathew" / "Matthew", "Harper Collins" /
+        # "HarperCollins") are the same name; a name replaced by a pronoun is not changed
+        a_words = re.findall(r"[\w'’-]+", e.article_text)
+        d_words = re.findall(r"[\w'’-]+", e.source_text)
+        a_flat, d_flat = re.sub(r"\W", "", e.article_text).lower(), re.sub(r"\W", "", e.source_text).lower()
+        dropped = [y for y in dropped if not (len(y) >= 4 and y.lower() in a_flat) and not any(_same_name(y, w) for w in a_words)]
+        added = [x for x in added if not (len(x) >= 4 and x.lower() in d_flat) and not any(_same_name(x, w) for w in d_words)]
+        if dropped and not added and a_words and all(w.lower() in _PRONOUNS for w in a_words):
+            return None
         added = [x for x in added if not any(x == p0 for p0, _ in pairs)]
         dropped = [y for y in dropped if not any(y == p1 for _, p1 in pairs)]
         if not (added or dropped):
