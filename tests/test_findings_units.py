@@ -193,3 +193,17 @@ def test_a_name_swapped_for_another_is_still_reported():
     art = "The Census Bureau released the figures for Kansas Burg on Monday."
     f = _one("name", art, src, "Burg", "City")
     assert f is not None and f.kind == "name-changed"
+
+
+def test_negation_flips_only_between_counterparts():
+    src = "The minister said the talks would resume next week in Geneva."
+    art = "The minister said the talks would not resume next week in Geneva."
+    f = _one("negation", art, src, "not ", "")
+    assert f is not None and f.kind == "negation-flipped"
+    # a rewritten stretch holding a "not", or an added clause with a "no", is not a flip
+    src = "Staff don't recognise the characterisation that he is unkind, they said."
+    art = "Staff say he is unkind, they said."
+    assert _one("negation", art, src, "say", "don't recognise the characterisation that") is None
+    src = "The crash happened at 6 a.m. the police said."
+    art = "The crash happened at 6 a.m. and no other cars were involved the police said."
+    assert _one("negation", art, src, "and no other cars were involved ", "") is None

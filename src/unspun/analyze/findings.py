@@ -20,8 +20,8 @@ position in the article:
                         aliases the lexicon knows ("U.S." / "USA"), abbreviations ("Fla." /
                         "FL"), acronyms of source words ("CBW"), dropped names that reappear
                         in the article passage and added names the source mentions)
-``negation-flipped``    a negation added or removed (``negation`` edits whose count of
-                        negations differs, "no more than"-style quantifiers and the words
+``negation-flipped``    a negation added or removed (``negation`` edits of at most six words
+                        a side and of like size whose count of negations differs, "no more than"-style quantifiers and the words
                         "cant" / "wont" not counted)
 ``attribution-dropped`` the source said who said it, the copy does not (:mod:`.attribution`)
 ``reordered``           a clause moved inside a sentence (``reorder`` edits, ``data.scope`` =
@@ -177,8 +177,8 @@ def _edit_finding(e: Edit, p: Passage, s: SourceMatch, a: Tokens, d: Tokens) -> 
     a_side = a.text[p.article_span[0] : p.article_span[1]]
     d_side = d.text[p.source_span[0] : p.source_span[1]]
     base = {"source_doc": s.doc.id, "source_span": e.source_span, "article_span": e.article_span}
-    if e.kind in ("number", "name") and not _counterparts(e):
-        return None  # a long stretch rewritten around a figure or a name: not one swapped for another
+    if e.kind in ("number", "name", "negation") and not _counterparts(e):
+        return None  # a long stretch rewritten around a figure, a name or a "not": not one swapped for another
     if e.kind == "number":
         if not (_nums(e.article_text) and _nums(e.source_text)):
             return None  # a figure dropped in a rewrite, or written out in words: not a changed figure
@@ -221,6 +221,8 @@ def _edit_finding(e: Edit, p: Passage, s: SourceMatch, a: Tokens, d: Tokens) -> 
                        data={"source": src, "article": art, "added": sorted(added),
                              "dropped": sorted(dropped), "in_quote": e.in_quote})
     if e.kind == "negation":
+        if not (e.article_text.strip() and e.source_text.strip()) and len((e.article_text + e.source_text).split()) > 3:
+            return None  # a clause added or cut that holds a "no": new content, not a flipped statement
         na, nd = _negations(e.article_text), _negations(e.source_text)
         if na == nd:
             return None
