@@ -207,3 +207,13 @@ def test_negation_flips_only_between_counterparts():
     src = "The crash happened at 6 a.m. the police said."
     art = "The crash happened at 6 a.m. and no other cars were involved the police said."
     assert _one("negation", art, src, "and no other cars were involved ", "") is None
+
+
+def test_quotation_changes_that_alter_no_word_are_not_findings():
+    from unspun.analyze.quotes import _trivial
+
+    assert _trivial({"source": "book selling", "article": "bookselling"})
+    assert _trivial({"source": "Moon-craft", "article": "mooncraft"})
+    assert _trivial({"source": "the", "article": "a"})
+    assert not _trivial({"source": "transformational", "article": "revolutionary"})
+    assert not _trivial({"source": "crime", "article": "criminal offense"})

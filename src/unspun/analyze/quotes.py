@@ -21,6 +21,7 @@ punctuation do not count as changes.
 
 from __future__ import annotations
 
+import re
 from difflib import SequenceMatcher
 
 from ..models import Finding, SourceMatch, Span
@@ -86,8 +87,24 @@ def _compare(a: Tokens, qr: range, d: Tokens, dr: range) -> tuple[str, list[dict
             "source": _words(d, range(dr.start + j1, dr.start + j2)),
             "article": _words(a, range(qr.start + i1, qr.start + i2)),
         })
+    changes = [c for c in changes if not _trivial(c)]
+    if not changes:
+        return None
     shortened = all(tag in ("equal", "insert") for tag, *_ in ops)
     return ("shortened" if shortened else "reworded"), changes
+
+
+_ARTICLES = frozenset({"a", "an", "the"})
+
+
+def _trivial(change: dict[str, str]) -> bool:
+    """A change that alters no word: spelling joined or split ("book selling" /
+    "bookselling"), hyphens and case, or an article added or dropped."""
+    flat = [re.sub(r"[\W_]", "", change[k]).lower() for k in ("source", "article")]
+    if flat[0] == flat[1]:
+        return True
+    words = re.findall(r"\w+", (change["source"] + " " + change["article"]).lower())
+    return bool(words) and all(w in _ARTICLES for w in words)
 
 
 def _describe(change: str, changes: list[dict[str, str]], src_quote: str, art_quote: str) -> str:
@@ -131,8 +148,10 @@ def quote_findings(a: Tokens, sources: tuple[SourceMatch, ...], cache: TokenCach
                 data={"change": change, "changes": changes, "source_quote": d.text[dq[0]:dq[1]]},
             ))
             continue
-        edits = [e for e in p.edits if e.in_quote and _touches(e.article_span, q)]
-        if edits:
+        edits = [e for e in p.edits if e.in_quote and _touches(e.article_span, q)
+                 and not _trivial({"source": e.source_text, "article": e.article_text})]
+        joined = {"source": " ".join(e.source_text for e in edits), "article": " ".join(e.article_text for e in edits)}
+        if edits and not _trivial(joined):
             changes = [{"source": e.source_text, "article": e.article_text} for e in edits]
             src = (min(e.source_span[0] for e in edits), max(e.source_span[1] for e in edits))
             listed = "; ".join(f"“{short(c['source'], 40)}” → “{short(c['article'], 40)}”" for c in changes[:4])
