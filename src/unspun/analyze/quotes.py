@@ -87,9 +87,8 @@ def _compare(a: Tokens, qr: range, d: Tokens, dr: range) -> tuple[str, list[dict
             "source": _words(d, range(dr.start + j1, dr.start + j2)),
             "article": _words(a, range(qr.start + i1, qr.start + i2)),
         })
-    changes = [c for c in changes if not _trivial(c)]
-    if not changes:
-        return None
+    if all(_trivial(c) for c in changes):
+        return None  # every change alters no word
     shortened = all(tag in ("equal", "insert") for tag, *_ in ops)
     return ("shortened" if shortened else "reworded"), changes
 
