@@ -335,17 +335,29 @@ def serve_cmd(
     max_body: Annotated[int, typer.Option("--max-body", help="Largest request body in bytes (413 above it).", min=1)] = 5 * 1024 * 1024,
     check_timeout: Annotated[float, typer.Option("--check-timeout", help="Seconds one check may take (503 after).", min=0.001)] = 30.0,
     workers: Annotated[int, typer.Option("--workers", help="Threads running checks and reads.", min=1)] = min(4, os.cpu_count() or 1),
+    token: Annotated[str | None, typer.Option("--token", envvar="UNSPUN_TOKEN", show_envvar=True, help="Bearer token clients must send (required beyond loopback; prefer the environment variable).")] = None,
+    public_read: Annotated[bool, typer.Option("--public-read", help="Checks and reads need no token (adding and removing documents still do).")] = False,
+    allowed_host: Annotated[list[str] | None, typer.Option("--allowed-host", help="Another name clients may reach the server by (Host header; repeatable).")] = None,
 ) -> None:
     """Serve the HTTP API and the web page for the index in --db."""
     import logging
 
     import uvicorn
 
-    from .service import LOOPBACK_NAMES, ServiceSettings, create_app, is_loopback
+    from .service import ServiceSettings, allowed_hosts, create_app, is_loopback
+    from .service.auth import token_problem
 
+    token = token.strip() if token and token.strip() else None
+    if token is None and not is_loopback(host):
+        fail(f"--host {host} listens beyond this machine: give a token with --token or the UNSPUN_TOKEN "
+             "environment variable (at least 16 characters, e.g. from "
+             "python -c 'import secrets; print(secrets.token_urlsafe(32))'); clients then send "
+             "'Authorization: Bearer <token>'")
+    if token is not None and (problem := token_problem(token)):
+        fail(f"--token / UNSPUN_TOKEN: {problem}")
     settings = ServiceSettings(
         db=db, max_body=max_body, check_timeout=check_timeout, workers=workers,
-        allowed_hosts=LOOPBACK_NAMES if is_loopback(host) else None,
+        allowed_hosts=allowed_hosts(host, tuple(allowed_host or ())), token=token, public_read=public_read,
     )
     try:
         application = create_app(settings)
@@ -355,9 +367,10 @@ def serve_cmd(
     shown = f"[{host}]" if ":" in host else host
     err.print(f"unspun serve: {db} on http://{shown}:{port}/ (API docs at /docs; Ctrl-C stops)",
               highlight=False, soft_wrap=True)
-    if not is_loopback(host):
-        err.print("[yellow]warning:[/] listening beyond this machine: anyone who can reach it can add "
-                  "and remove documents (put it behind a proxy that authenticates)", highlight=False, soft_wrap=True)
+    if token is not None:
+        what = "adding and removing documents" if public_read else "every request but the page itself"
+        err.print(f"token required for {what} ('Authorization: Bearer …'; the web page has a token field)",
+                  highlight=False, soft_wrap=True)
     uvicorn.run(application, host=host, port=port, log_level="info", server_header=False,
                 proxy_headers=False, access_log=True)
 

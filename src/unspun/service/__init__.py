@@ -31,7 +31,24 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+WILDCARD_NAMES = ("0.0.0.0", "::", "")
+
+
+def allowed_hosts(host: str, extra: tuple[str, ...] = ()) -> tuple[str, ...] | None:
+    """The ``Host`` header names a server bound to ``host`` answers: its own address, the
+    loopback names when it listens on loopback, and ``extra`` (``--allowed-host``). Bound
+    to every address (``0.0.0.0``, ``::``) without ``extra``: any (None)."""
+    names = [h.strip().lower().strip("[]") for h in extra if h.strip()]
+    host = host.strip().lower().strip("[]")
+    if host in WILDCARD_NAMES:
+        return (*LOOPBACK_NAMES, *names) if names else None
+    if is_loopback(host):
+        names = [*LOOPBACK_NAMES, *names]
+    return tuple(dict.fromkeys([host, *names]))
+
+
 __all__ = [
+    "allowed_hosts",
     "DEFAULT_CHECK_TIMEOUT",
     "DEFAULT_MAX_BODY",
     "LOOPBACK_NAMES",

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from .. import pipeline
 from ..models import Document, IngestFailure, Report
 from ..store import AddResult, SQLiteIndex
+from .auth import Auth
 from .limits import ServiceError
 from .workers import Readers, Writer, WriterClosed
 
@@ -22,13 +23,16 @@ DEFAULT_CHECK_TIMEOUT = 30.0
 
 @dataclass(frozen=True)
 class ServiceSettings:
-    """How ``unspun serve`` runs. ``allowed_hosts`` None accepts any ``Host`` header."""
+    """How ``unspun serve`` runs. ``allowed_hosts`` None accepts any ``Host`` header;
+    ``token`` None: no authentication (loopback only; see :mod:`unspun.service.auth`)."""
 
     db: Path
     max_body: int = DEFAULT_MAX_BODY
     check_timeout: float = DEFAULT_CHECK_TIMEOUT
     workers: int = min(4, os.cpu_count() or 1)
     allowed_hosts: tuple[str, ...] | None = None
+    token: str | None = None
+    public_read: bool = False
 
 
 class Service:
@@ -38,6 +42,7 @@ class Service:
         if settings.max_body < 1 or settings.check_timeout <= 0 or settings.workers < 1:
             raise ValueError("max_body, check_timeout and workers must be positive")
         self.settings = settings
+        self.auth = Auth(settings.token, settings.public_read)
         self.writer = Writer(Path(settings.db))
         self.readers = Readers(Path(settings.db), settings.workers)
 
