@@ -18,6 +18,7 @@ from starlette.datastructures import FormData
 
 from .. import __version__
 from ..errors import StoreError, UnspunError
+from ..ingest.detect import GZIP_MAGIC
 from ..models import Report
 from ..report.html import Frame, render_html, report_csp
 from ..report.json_report import to_json
@@ -127,9 +128,11 @@ async def check_page(request: Request) -> Response:
                 "this service needs its access token: enter it in the token field and check again"))
         if data is not None:
             article = partial(inputs.upload_document, data, name, svc.settings.max_body)
+            lane = svc.lane(len(data), gzipped=data.startswith(GZIP_MAGIC))
         else:
             article = partial(inputs.text_document, text)
-        body = await svc.check(article, partial(_framed, limits=_limits(request)))
+            lane = svc.lane(len(text.encode("utf-8")))
+        body = await svc.check(article, partial(_framed, limits=_limits(request)), lane)
     except ServiceError as e:
         return await _index_page(request, error=e.message, text=text, status=e.status)
     except StoreError as e:
