@@ -24,14 +24,16 @@ def test_check_refuses_an_article_over_max_article(tmp_path):
 
 
 def test_check_has_a_default_cap(tmp_path):
-    from unspun.budget import MAX_ARTICLE_CHARS
-
+    MAX_ARTICLE_CHARS = 5 * 1024 * 1024  # unspun.budget.MAX_ARTICLE_CHARS
     huge = tmp_path / "huge.txt"
     line = "The committee met again on Tuesday and adjourned without a vote.\n"
     huge.write_text(line * (MAX_ARTICLE_CHARS // len(line) + 10), encoding="utf-8")
     r = CliRunner().invoke(app, ["check", str(huge), "--against", str(REFERENCE)])
     assert r.exit_code == 2, r.output[-500:]
     assert "--max-article" in r.output and "Traceback" not in r.output
+    from unspun.budget import MAX_ARTICLE_CHARS as default
+
+    assert default == MAX_ARTICLE_CHARS
     ok = CliRunner().invoke(app, ["check", str(SUSPECT), "--against", str(REFERENCE), "--format", "json"])
     assert ok.exit_code == 0 and '"stitched"' in ok.output
 
