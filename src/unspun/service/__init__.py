@@ -7,8 +7,10 @@
 
 Modules: ``app`` (the factory, error handlers, OpenAPI), ``api`` (JSON routes), ``page``
 (the web page and its static files), ``core`` (the service object), ``workers`` (the one
-writer thread and the reader pool), ``inputs`` (request bodies -> documents), ``limits``
-(body limit, Host / origin checks, security headers). See docs/service.md.
+writer thread and the reader pool), ``checkers`` (checks in worker processes with a time
+and memory budget), ``inputs`` (request bodies -> documents), ``limits`` (body limit,
+Host / origin / token checks, security headers), ``auth`` (the bearer token). See
+docs/service.md.
 """
 
 from __future__ import annotations
