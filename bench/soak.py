@@ -71,9 +71,11 @@ def consistency(db: Path, expected: dict[str, str]) -> dict[str, Any]:
             "SELECT count(*) FROM postings WHERE doc NOT IN (SELECT num FROM docs)").fetchone()[0]
         mismatched = unknown = 0
         docs = c.execute("SELECT num, id, text FROM docs").fetchall()
+        postings: dict[int, set[int]] = {}
+        for h, num in c.execute("SELECT h, doc FROM postings"):  # one scan (keyed by h, not doc)
+            postings.setdefault(num, set()).add(h)
         for num, doc_id, text in docs:
-            have = {h for (h,) in c.execute("SELECT h FROM postings WHERE doc = ?", (num,))}
-            if have != features(text, idx.params):
+            if postings.get(num, set()) != features(text, idx.params):
                 mismatched += 1
             if expected.get(doc_id) != text:
                 unknown += 1

@@ -157,6 +157,7 @@ def _worker_main(conn: Connection, memory_mb: int) -> None:
     """The worker's loop: one job at a time until the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.set_wakeup_fd(-1)  # the server's event loop's, closed below
     _close_inherited(conn.fileno())
     gc.freeze()  # what came with the fork stays put (and its pages shared)
     _limit_memory(memory_mb)
