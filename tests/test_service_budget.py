@@ -48,15 +48,15 @@ def test_a_timed_out_check_is_stopped_not_left_running(db, tmp_path, monkeypatch
 
     def slow(doc, index, *a, **kw):
         if "SLOW-CHECK" in doc.text:
-            time.sleep(1.5)
+            time.sleep(4)
             marker.write_text("the timed-out check went on working")
         return real(doc, index, *a, **kw)
 
     monkeypatch.setattr(unspun.pipeline, "check", slow)
-    with serving(db, **settings(check_timeout=0.5)) as c:
+    with serving(db, **settings(check_timeout=2)) as c:
         r = c.post("/api/check", json={"text": "SLOW-CHECK " + SUSPECT})
         assert r.status_code == 503 and "--check-timeout" in r.json()["error"]
-        time.sleep(2.0)
+        time.sleep(3.0)  # past the moment the slow check would have finished
         assert not marker.exists(), "a check past its time limit must be stopped, not finish in the background"
         svc = c.app.state.service
         assert svc.checkers.killed == 1
