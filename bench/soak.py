@@ -243,6 +243,10 @@ def section(r: dict) -> str:
         f"| `unspun index add` ({r['docs']:,} docs, `--batch-size 250`) | {len(add)} | **{ok_add} of {len(add)}** | {r['add_whole_s']:.1f} s |",
         f"| `unspun serve` during `POST /api/documents` (batches of {r['batch']}) | {len(serve)} | **{ok_serve} of {len(serve)}** | {r['serve_whole_s']:.1f} s |",
         "",
+        f"Kills that landed while the write was running: `index add` {sum(not x['finished_before_kill'] for x in add)} "
+        f"of {len(add)}, `serve` {sum(x['batches_acknowledged'] < r['batches'] for x in serve)} of {len(serve)} "
+        "(the others came after the write had finished: the shared machine's speed varies; "
+        "they still check the re-run).", "",
         "Documents in the index right after each kill (a batch is all or nothing):", "",
         "- `index add`: " + ", ".join(str(x["docs_after_kill"]) for x in add),
         "- `serve`: " + ", ".join(f"{x['docs_after_kill']} ({x['batches_acknowledged']} batches acknowledged)"
@@ -274,7 +278,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--only", choices=("add", "serve"), default=None)
     ap.add_argument("--out", type=Path, default=RESULTS / "reliability.md")
+    ap.add_argument("--report-only", action="store_true", help="rewrite the section from bench/results/soak.json")
     a = ap.parse_args(argv)
+    if a.report_only:
+        r = json.loads((a.out.parent / "soak.json").read_text(encoding="utf-8"))
+        r.setdefault("batches", -(-r["docs"] // r["batch"]))
+        write_section(a.out, section(r))
+        print(section(r))
+        return 0
     cmd = "python -m bench.soak " + " ".join(argv if argv is not None else sys.argv[1:])
     rng = random.Random(a.seed)
     docs = fillers(_reference(), a.docs, seed=a.seed, prefix="soak")
@@ -288,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
         serve, serve_whole = ([], 0.0) if a.only == "add" else soak_serve(batches, expected, work, a.points, rng)
     r = {"date": dt.date.today().isoformat(), "command": cmd.strip(),
          "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
-         "docs": a.docs, "batch": a.batch, "add_whole_s": add_whole, "serve_whole_s": serve_whole,
+         "docs": a.docs, "batch": a.batch, "batches": len(batches), "add_whole_s": add_whole, "serve_whole_s": serve_whole,
          "add": add, "serve": serve}
     if a.only is None:
         write_section(a.out, section(r))
