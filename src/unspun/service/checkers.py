@@ -15,7 +15,9 @@ cross a fork): its index is a :class:`RemoteIndex` whose few calls (``lookup``, 
   the worker is replaced.
 * **two lanes**: requests larger than ``large_body`` bytes (or gzip uploads) use their
   own ``large_workers`` processes, so a few maximum-size checks never take the workers
-  every ordinary check needs.
+  every ordinary check needs. A large-lane worker serves one check (the heap it grew
+  would count against the next one's memory budget); an ordinary one
+  :data:`RECYCLE_AFTER` checks.
 
 A worker is forked lazily (first use, or to replace one that was killed) from a thread
 of the server. In the child only that thread exists; it closes every inherited file
@@ -49,6 +51,7 @@ log = logging.getLogger("unspun.service")
 
 SMALL = "small"
 LARGE = "large"
+RECYCLE_AFTER = 1000  # checks before an ordinary worker is replaced (memory it kept)
 
 
 @dataclass(frozen=True)
@@ -288,6 +291,12 @@ class _Lane:
         with self.lock:
             self.workers.discard(w)
 
+    def retire(self, w: _Worker) -> None:
+        """Let ``w`` go (its slot free at once) and end it in the background."""
+        with self.lock:
+            self.workers.discard(w)
+        threading.Thread(target=w.stop, kwargs={"kill": False}, name="unspun-retire", daemon=True).start()
+
     def close(self) -> None:
         with self.lock:
             self.closed = True
@@ -359,7 +368,10 @@ class CheckPool:
             ln.discard(w, kill=False)  # it exits by itself
             raise ServiceError(503, answer[1])
         w.checks += 1
-        ln.release(w)
+        if lane == LARGE or w.checks >= RECYCLE_AFTER:
+            ln.retire(w)  # a large check leaves a large heap behind: start the next one afresh
+        else:
+            ln.release(w)
         if kind == "ok":
             return answer[1]
         if kind == "error":
