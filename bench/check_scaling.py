@@ -93,6 +93,16 @@ def table(rows: list[dict]) -> list[str]:
     return lines
 
 
+def growth_exponent(rows: list[dict]) -> float:
+    """Least-squares slope of log(time) on log(length)."""
+    pts = [(math.log(r["chars"]), math.log(r["seconds"])) for r in rows if r["seconds"] > 0]
+    if len(pts) < 2:
+        return float("nan")
+    mx = sum(x for x, _ in pts) / len(pts)
+    my = sum(y for _, y in pts) / len(pts)
+    return sum((x - mx) * (y - my) for x, y in pts) / sum((x - mx) ** 2 for x, _ in pts)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default=",".join(str(s) for s in SIZES), help="article sizes in characters")
@@ -116,10 +126,12 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(r)
         print(" ".join(f"{k}={v}" for k, v in r.items()), flush=True)
     worst = max((r["per_doubling"] for r in rows if "per_doubling" in r), default=0.0)
+    exponent = growth_exponent(rows)
     result = {
         "date": dt.date.today().isoformat(), "command": cmd.strip(),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
         "target_per_doubling": TARGET_PER_DOUBLING, "worst_per_doubling": round(worst, 3),
+        "growth_exponent": round(exponent, 3),
         "rows": [{k: (round(v, 3) if isinstance(v, float) else v) for k, v in r.items()} for r in rows],
     }
     md = ["# Check time against article length", "",
@@ -132,7 +144,9 @@ def main(argv: list[str] | None = None) -> int:
           "*per doubling*: the CPU-time ratio with the previous size, scaled to a doubling of the length. "
           f"Each size run {a.repeat} time(s), the fastest kept (the machine's 2 cores are shared).", "",
           *table(rows), "",
-          f"Worst per doubling: **{worst:.2f}** (target at most {TARGET_PER_DOUBLING:g}).", ""]
+          f"Worst per doubling: **{worst:.2f}** (target at most {TARGET_PER_DOUBLING:g}). Over the whole "
+          f"range, time grows as length^**{exponent:.3f}** (least-squares slope of log time on log length; "
+          "1 is linear, 2 quadratic).", ""]
     a.out.parent.mkdir(parents=True, exist_ok=True)
     a.out.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     a.out.with_suffix(".md").write_text("\n".join(md), encoding="utf-8")
