@@ -77,6 +77,7 @@ def test_the_page_works_with_the_token_field(db):
     with serving(db, token=TOKEN) as c:
         home = c.get("/")
         assert 'name="token"' in home.text and 'type="password"' in home.text
+        assert "Authorization: Bearer" in home.text, "the curl examples say how to send it"
         assert "documents in the index" not in home.text, "the count is index data"
         refused = c.post("/check", data={"text": SUSPECT})
         assert refused.status_code == 401 and "access token" in refused.text
