@@ -114,11 +114,16 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(one(a.child)))
         return 0
     cmd = "python -m bench.check_scaling " + " ".join(argv if argv is not None else sys.argv[1:])
+    sizes = [int(s) for s in a.sizes.split(",")]
+    runs: dict[int, list[dict]] = {size: [] for size in sizes}
+    for rep in range(max(1, a.repeat)):  # round by round: every size sees the machine in each state
+        for size in sizes:
+            runs[size].append(run_child(size))
+            print(f"round {rep + 1}: {size:,} characters {runs[size][-1]['seconds']} s", flush=True)
     rows: list[dict] = []
-    for size in (int(s) for s in a.sizes.split(",")):
-        runs = [run_child(size) for _ in range(max(1, a.repeat))]
-        r = min(runs, key=lambda x: x["seconds"])
-        r["runs_s"] = [x["seconds"] for x in runs]
+    for size in sizes:
+        r = min(runs[size], key=lambda x: x["seconds"])
+        r["runs_s"] = [x["seconds"] for x in runs[size]]
         if rows:
             prev = rows[-1]
             r["ratio"] = r["seconds"] / max(prev["seconds"], 1e-9)
@@ -142,7 +147,9 @@ def main(argv: list[str] | None = None) -> int:
           "Check time is the CPU time of `unspun.check` (wall time beside it: on a shared machine it "
           "includes waiting for a core). "
           "*per doubling*: the CPU-time ratio with the previous size, scaled to a doubling of the length. "
-          f"Each size run {a.repeat} time(s), the fastest kept (the machine's 2 cores are shared).", "",
+          f"Each size run {a.repeat} time(s), in rounds over all sizes, the fastest kept (the machine's "
+          "2 cores are shared with other jobs; even tokenizing alone, a linear pass, varies by ±25% "
+          "per doubling there).", "",
           *table(rows), "",
           f"Worst per doubling: **{worst:.2f}** (target at most {TARGET_PER_DOUBLING:g}). Over the whole "
           f"range, time grows as length^**{exponent:.3f}** (least-squares slope of log time on log length; "
