@@ -26,6 +26,7 @@ from rich.progress import (
 )
 
 from . import __version__
+from .budget import MAX_ARTICLE_CHARS, too_long
 from .errors import UnspunError
 from .ingest import read_article, read_records
 from .models import Report
@@ -165,6 +166,7 @@ def check_cmd(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file (- for stdout).", dir_okay=False)] = None,
     record: Annotated[str | None, typer.Option("--record", help="Record id, when the article file holds several.")] = None,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colours in the terminal report.")] = False,
+    max_article: Annotated[int, typer.Option("--max-article", help="Longest article to check, in characters (0: no limit).", min=0)] = MAX_ARTICLE_CHARS,
 ) -> None:
     """Trace ARTICLE to its sources and show what was done to it."""
     if (db is None) == (not against):
@@ -174,6 +176,8 @@ def check_cmd(
         if output is not None:
             check_target(output, protect)  # before the work: never over an input (the index...)
         doc = read_article(article, record_id=record)
+        if (problem := too_long(doc, max_article)) is not None:
+            raise problem
         if db is not None:
             idx = open_index(db, readonly=True)
         else:
@@ -335,19 +339,36 @@ def serve_cmd(
     host: Annotated[str, typer.Option("--host", help="Address to listen on (loopback unless told otherwise).")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on.", min=0, max=65535)] = 8000,
     max_body: Annotated[int, typer.Option("--max-body", help="Largest request body in bytes (413 above it).", min=1)] = 5 * 1024 * 1024,
-    check_timeout: Annotated[float, typer.Option("--check-timeout", help="Seconds one check may take (503 after).", min=0.001)] = 30.0,
-    workers: Annotated[int, typer.Option("--workers", help="Threads running checks and reads.", min=1)] = min(4, os.cpu_count() or 1),
+    check_timeout: Annotated[float, typer.Option("--check-timeout", help="Seconds one check may take, queueing included (503 after; the check is stopped).", min=0.001)] = 30.0,
+    workers: Annotated[int, typer.Option("--workers", help="Worker processes running checks (each killed at --check-timeout), and threads reading the index.", min=1)] = min(4, os.cpu_count() or 1),
+    large_workers: Annotated[int, typer.Option("--large-workers", help="Worker processes for requests over --large-body (kept apart so large checks never hold up the rest).", min=1)] = 2,
+    large_body: Annotated[int, typer.Option("--large-body", help="Requests larger than this (bytes), and gzip uploads, use the large workers.", min=1)] = 256 * 1024,
+    check_memory: Annotated[int, typer.Option("--check-memory", help="Memory one check may use, in MB (503 past it; 0: no limit).", min=0)] = 2048,
+    max_article: Annotated[int, typer.Option("--max-article", help="Longest article to check, in characters (413 above it).", min=1)] = MAX_ARTICLE_CHARS,
+    token: Annotated[str | None, typer.Option("--token", envvar="UNSPUN_TOKEN", show_envvar=True, help="Bearer token clients must send (required beyond loopback; prefer the environment variable).")] = None,
+    public_read: Annotated[bool, typer.Option("--public-read", help="Checks and reads need no token (adding and removing documents still do).")] = False,
+    allowed_host: Annotated[list[str] | None, typer.Option("--allowed-host", help="Another name clients may reach the server by (Host header; repeatable).")] = None,
 ) -> None:
     """Serve the HTTP API and the web page for the index in --db."""
     import logging
 
     import uvicorn
 
-    from .service import LOOPBACK_NAMES, ServiceSettings, create_app, is_loopback
+    from .service import ServiceSettings, allowed_hosts, create_app, is_loopback
+    from .service.auth import token_problem
 
+    token = token.strip() if token and token.strip() else None
+    if token is None and not is_loopback(host):
+        fail(f"--host {host} listens beyond this machine: give a token with --token or the UNSPUN_TOKEN "
+             "environment variable (at least 16 characters, e.g. from "
+             "python -c 'import secrets; print(secrets.token_urlsafe(32))'); clients then send "
+             "'Authorization: Bearer <token>'")
+    if token is not None and (problem := token_problem(token)):
+        fail(f"--token / UNSPUN_TOKEN: {problem}")
     settings = ServiceSettings(
         db=db, max_body=max_body, check_timeout=check_timeout, workers=workers,
-        allowed_hosts=LOOPBACK_NAMES if is_loopback(host) else None,
+        large_workers=large_workers, large_body=large_body, check_memory=check_memory, max_article=max_article,
+        allowed_hosts=allowed_hosts(host, tuple(allowed_host or ())), token=token, public_read=public_read,
     )
     try:
         application = create_app(settings)
@@ -357,9 +378,10 @@ def serve_cmd(
     shown = f"[{host}]" if ":" in host else host
     err.print(f"unspun serve: {db} on http://{shown}:{port}/ (API docs at /docs; Ctrl-C stops)",
               highlight=False, soft_wrap=True)
-    if not is_loopback(host):
-        err.print("[yellow]warning:[/] listening beyond this machine: anyone who can reach it can add "
-                  "and remove documents (put it behind a proxy that authenticates)", highlight=False, soft_wrap=True)
+    if token is not None:
+        what = "adding and removing documents" if public_read else "every request but the page itself"
+        err.print(f"token required for {what} ('Authorization: Bearer …'; the web page has a token field)",
+                  highlight=False, soft_wrap=True)
     uvicorn.run(application, host=host, port=port, log_level="info", server_header=False,
                 proxy_headers=False, access_log=True)
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
-from ..models import Finding, SourceMatch, Span
+from ..models import Finding, Passage, SourceMatch, Span
 from ..tokens import Tokens
 from .textmatch import TokenCache, align_blocks, short, source_name, token_range
 
@@ -123,13 +123,34 @@ def _describe(change: str, changes: list[dict[str, str]], src_quote: str, art_qu
     return (f"Quotation reworded: {'; '.join(parts)}{more} (source: “{short(src_quote, 120)}”).")
 
 
+def _hits_by_quote(quotes: list[Span], sources: tuple[SourceMatch, ...]) -> dict[Span, list[tuple[SourceMatch, Passage]]]:
+    """For each quotation, the passages overlapping it, in source then passage order.
+
+    One sweep over quotations and passages sorted by start (linear in the article's
+    length, not quotations x passages)."""
+    listed = [(p.article_span, n, s, p) for n, (s, p) in enumerate((s, p) for s in sources for p in s.passages)]
+    listed.sort(key=lambda x: (x[0][0], x[1]))
+    out: dict[Span, list[tuple[SourceMatch, Passage]]] = {}
+    active: list[tuple[Span, int, SourceMatch, Passage]] = []
+    nxt = 0
+    for q in sorted(set(quotes)):
+        while nxt < len(listed) and listed[nxt][0][0] < q[1]:
+            active.append(listed[nxt])
+            nxt += 1
+        active = [x for x in active if x[0][1] > q[0]]  # later quotations start later still
+        hits = sorted((x for x in active if _overlap(q, x[0])), key=lambda x: x[1])
+        out[q] = [(s, p) for _, _, s, p in hits]
+    return out
+
+
 def quote_findings(a: Tokens, sources: tuple[SourceMatch, ...], cache: TokenCache) -> list[Finding]:
     out: list[Finding] = []
+    by_quote = _hits_by_quote(a.quotes, sources)
     for q in a.quotes:
         qr = token_range(a, q)
         if len(qr) < 2:
             continue
-        hits = [(s, p) for s in sources for p in s.passages if _overlap(q, p.article_span)]
+        hits = by_quote[q]
         if not hits:
             continue
         s, p = max(hits, key=lambda h: _overlap(q, h[1].article_span))

@@ -39,11 +39,14 @@ def resolve_overlaps(
 ) -> dict[str, list[Unit]]:
     """Drop units that another source explains clearly better on the same article span."""
     everything = [(sid, u) for sid, us in per_source.items() for u in us]
+    by_sent: dict[int, list[tuple[str, Unit]]] = {}  # units compete only within a sentence
+    for sid, u in everything:
+        by_sent.setdefault(u.a_sent, []).append((sid, u))
     kept: dict[str, list[Unit]] = {sid: [] for sid in per_source}
     for sid, u in everything:
         size = u.a_span[1] - u.a_span[0]
         beaten = False
-        for sid2, v in everything:
+        for sid2, v in by_sent[u.a_sent]:
             if sid2 == sid or v.a_sent != u.a_sent:
                 continue
             ov = _overlap(u.a_span, v.a_span)

@@ -23,6 +23,7 @@ article's previous passage from that same source (paragraphs moved).
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections import Counter
 from datetime import date
 
@@ -124,8 +125,8 @@ def stitched_findings(sources: tuple[SourceMatch, ...], cache: TokenCache) -> li
 
 
 def _whole_sentence(a: Tokens, span: tuple[int, int], text: str) -> bool:
-    r = [i for i, st in enumerate(a.starts) if span[0] <= st < span[1]]
-    if not r or (r[0] > 0 and a.sent[r[0] - 1] == a.sent[r[0]]):
+    first, stop = bisect_left(a.starts, span[0]), bisect_left(a.starts, span[1])
+    if first >= stop or (first > 0 and a.sent[first - 1] == a.sent[first]):
         return False
     return text.rstrip("\"'”’»)").endswith((".", "!", "?"))
 
@@ -140,23 +141,33 @@ def unsourced_findings(
     )
     if not sources and unsourced:
         # an article with no source at all: one finding says so, not one per paragraph
-        words = sum(1 for st in a.starts if any(u0 <= st < u1 for u0, u1 in (u.article_span for u in unsourced)))
+        ranges = [(bisect_left(a.starts, u.article_span[0]), bisect_left(a.starts, u.article_span[1])) for u in unsourced]
+        words = sum(t1 - t0 for t0, t1 in ranges)
         span = (unsourced[0].article_span[0], unsourced[-1].article_span[1])
         return [Finding(
             kind="unsourced", article_span=span,
             detail=f"No indexed source explains any part of the article ({words} words in "
                    f"{len(unsourced)} {'span' if len(unsourced) == 1 else 'spans'}).",
-            data={"words": words, "sentences": len({a.sent[i] for i, st in enumerate(a.starts) if span[0] <= st < span[1]}),
+            data={"words": words, "sentences": len({a.sent[i] for t0, t1 in ranges for i in range(t0, t1)}),
                   "role": "whole", "after": None, "before": None, "spans": len(unsourced)},
         )]
+    # positions looked up once (the loop below stays linear in the article's length)
+    where: dict[tuple[int, int], int] = {}
+    for k, (span, src) in enumerate(items):
+        if src is None:
+            where.setdefault(span, k)
+    with_source = [k for k, (_, src) in enumerate(items) if src is not None]
+    first_source = with_source[0] if with_source else len(items)
+    last_source = with_source[-1] if with_source else -1
     out = []
     for u in unsourced:
         u0, u1 = u.article_span
-        k = items.index((u.article_span, None))
+        k = where[u.article_span]
         prev = items[k - 1][1] if k > 0 else None
         nxt = items[k + 1][1] if k + 1 < len(items) else None
-        words = sum(1 for st in a.starts if u0 <= st < u1)
-        sentences = len({a.sent[i] for i, st in enumerate(a.starts) if u0 <= st < u1})
+        t0, t1 = bisect_left(a.starts, u0), bisect_left(a.starts, u1)
+        words = t1 - t0
+        sentences = len(set(a.sent[t0:t1]))
         role = None
         quoted = f"“{short(u.text, 100)}”"
         detail = f"No indexed source explains these {words} words: {quoted}."
@@ -170,7 +181,7 @@ def unsourced_findings(
             role = "inserted"
             detail = (f"No source for {quoted} ({words} words), between two passages from "
                       f"{source_name(prev.doc)}: the publisher's own words, or a rewrite too heavy to align.")
-        elif (all(x[1] is None for x in items[:k]) and any(x[1] for x in items[k:])
+        elif (k <= first_source and last_source >= k
               and not any(c in u.text for c in ".!?")):
             role = "heading"
             detail = f"No source for the opening lines (headline or byline): {quoted}."

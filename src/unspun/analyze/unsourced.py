@@ -44,17 +44,31 @@ def uncovered_runs(
     return out
 
 
+def _union(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted, non-overlapping spans covering the same positions as ``spans``."""
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(spans):
+        if a >= b:
+            continue
+        if out and a <= out[-1][1]:
+            if b > out[-1][1]:
+                out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+    return out
+
+
 def covered_fraction(toks: Tokens, covered: list[tuple[int, int]]) -> float:
-    """Share of the article's tokens that lie inside the covered spans."""
+    """Share of the article's tokens that lie inside the covered spans (one pass over
+    the tokens and the merged spans: linear in the article's length)."""
     if not len(toks):
         return 0.0
-    spans = sorted(covered)
+    spans = _union(covered)
     hit = 0
+    ci = 0
     for s in toks.starts:
-        for a, b in spans:
-            if a <= s < b:
-                hit += 1
-                break
-            if a > s:
-                break
+        while ci < len(spans) and spans[ci][1] <= s:
+            ci += 1
+        if ci < len(spans) and spans[ci][0] <= s:
+            hit += 1
     return hit / len(toks)

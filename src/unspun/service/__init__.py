@@ -7,8 +7,10 @@
 
 Modules: ``app`` (the factory, error handlers, OpenAPI), ``api`` (JSON routes), ``page``
 (the web page and its static files), ``core`` (the service object), ``workers`` (the one
-writer thread and the reader pool), ``inputs`` (request bodies -> documents), ``limits``
-(body limit, Host / origin checks, security headers). See docs/service.md.
+writer thread and the reader pool), ``checkers`` (checks in worker processes with a time
+and memory budget), ``inputs`` (request bodies -> documents), ``limits`` (body limit,
+Host / origin / token checks, security headers), ``auth`` (the bearer token). See
+docs/service.md.
 """
 
 from __future__ import annotations
@@ -31,7 +33,24 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+WILDCARD_NAMES = ("0.0.0.0", "::", "")
+
+
+def allowed_hosts(host: str, extra: tuple[str, ...] = ()) -> tuple[str, ...] | None:
+    """The ``Host`` header names a server bound to ``host`` answers: its own address, the
+    loopback names when it listens on loopback, and ``extra`` (``--allowed-host``). Bound
+    to every address (``0.0.0.0``, ``::``) without ``extra``: any (None)."""
+    names = [h.strip().lower().strip("[]") for h in extra if h.strip()]
+    host = host.strip().lower().strip("[]")
+    if host in WILDCARD_NAMES:
+        return (*LOOPBACK_NAMES, *names) if names else None
+    if is_loopback(host):
+        names = [*LOOPBACK_NAMES, *names]
+    return tuple(dict.fromkeys([host, *names]))
+
+
 __all__ = [
+    "allowed_hosts",
     "DEFAULT_CHECK_TIMEOUT",
     "DEFAULT_MAX_BODY",
     "LOOPBACK_NAMES",

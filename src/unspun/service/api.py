@@ -11,6 +11,8 @@ from pydantic import BaseModel
 from starlette.datastructures import FormData, UploadFile
 
 from .. import __version__
+from ..ingest.detect import GZIP_MAGIC
+from ..models import Report
 from ..report.html import render_html, report_csp
 from ..report.json_report import to_json
 from . import inputs
@@ -30,10 +32,11 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     why = {
         400: "Malformed JSON or multipart body",
         404: "No document with this id",
-        413: "Body larger than the limit (--max-body), or an upload too large once decompressed",
+        413: "Body larger than the limit (--max-body), an upload too large once decompressed, or an article over --max-article characters",
         415: "Unsupported Content-Type",
         422: "Well-formed but unusable: missing fields, an empty, binary or unreadable upload",
-        503: "The check took longer than the limit (--check-timeout), or the index is unavailable",
+        401: "The service needs its token (Authorization: Bearer <token>) and none or a wrong one was sent",
+        503: "The check took longer than --check-timeout (it was stopped) or needed more than --check-memory, or the index is unavailable",
     }
     return {c: {"model": ErrorBody, "description": why[c]} for c in codes}
 
@@ -116,7 +119,7 @@ def html_response(body: str, csp: str, status: int = 200) -> Response:
     200: {"description": "The report (docs/report-format.md): JSON, or the HTML page with `format=html`",
           "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Report"}},
                       "text/html": {"schema": {"type": "string"}}}},
-    **_errors(400, 413, 415, 422, 503)})
+    **_errors(400, 401, 413, 415, 422, 503)})
 async def check(
     request: Request,
     format: Literal["json", "html"] = Query("json", description="`json` (the report contract) or `html` (the report page)"),
@@ -126,25 +129,34 @@ async def check(
     svc = service(request)
     kind = media_type(request)
     if kind in JSON_TYPES:
-        article = partial(inputs.check_request_document, await request.body())
+        raw = await request.body()
+        article = partial(inputs.check_request_document, raw)
+        lane = svc.lane(len(raw))
     elif kind == MULTIPART:
         data, name, text = await form_input(await read_form(request))
         if data is not None:
             article = partial(inputs.upload_document, data, name, svc.settings.max_body, record)
+            lane = svc.lane(len(data), gzipped=data.startswith(GZIP_MAGIC))
         else:
             article = partial(inputs.text_document, text, name="article")
+            lane = svc.lane(len(text.encode("utf-8")))
     else:
         raise ServiceError(415, "send JSON ({\"text\": ...} or {\"html\": ...}) or a multipart file upload")
     if format == "html":
-        body = await svc.check(article, render_html)
+        body = await svc.check(article, render_html, lane)
         return html_response(body, report_csp())
-    body = await svc.check(article, lambda r: to_json(r, indent=None))
+    body = await svc.check(article, compact_json, lane)
     return Response(body, media_type="application/json")
+
+
+def compact_json(report: Report) -> str:
+    """The JSON report on one line (a module function: it is sent to a worker process)."""
+    return to_json(report, indent=None)
 
 
 @router.post("/api/documents", tags=["index"], openapi_extra=DOCUMENTS_BODY, responses={
     200: {"description": "Counts: added, replaced, unchanged, failed, with each failure's reason"},
-    **_errors(400, 413, 415, 422, 503)})
+    **_errors(400, 401, 413, 415, 422, 503)})
 async def add_documents(request: Request) -> JSONResponse:
     """Add documents to the index (an existing id is replaced); 422 when none was usable."""
     svc = service(request)
@@ -168,7 +180,7 @@ async def add_documents(request: Request) -> JSONResponse:
     return JSONResponse(body, status_code=200 if usable else 422)
 
 
-@router.get("/api/documents/{doc_id:path}", tags=["index"], responses=_errors(404))
+@router.get("/api/documents/{doc_id:path}", tags=["index"], responses=_errors(401, 404))
 async def get_document(request: Request, doc_id: str) -> dict[str, Any]:
     """One indexed document: its text and metadata."""
     doc = await service(request).get(doc_id)
@@ -179,7 +191,7 @@ async def get_document(request: Request, doc_id: str) -> dict[str, Any]:
     return {"id": doc.id, "text": doc.text, **meta}
 
 
-@router.delete("/api/documents/{doc_id:path}", tags=["index"], responses=_errors(404, 503))
+@router.delete("/api/documents/{doc_id:path}", tags=["index"], responses=_errors(401, 404, 503))
 async def delete_document(request: Request, doc_id: str) -> dict[str, Any]:
     """Remove a document from the index."""
     removed, total = await service(request).remove(doc_id)

@@ -102,5 +102,5 @@ def create_app(settings: ServiceSettings) -> FastAPI:
     app.include_router(api.router)
     app.include_router(page.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
-    app.add_middleware(Guard, max_body=settings.max_body, allowed_hosts=settings.allowed_hosts)
+    app.add_middleware(Guard, max_body=settings.max_body, allowed_hosts=settings.allowed_hosts, auth=service.auth)
     return app

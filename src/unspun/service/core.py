@@ -3,59 +3,87 @@ operations the routes need, each awaited without blocking the event loop."""
 
 from __future__ import annotations
 
+import asyncio
 import os
+import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .. import pipeline
+from ..budget import MAX_ARTICLE_CHARS
 from ..models import Document, IngestFailure, Report
 from ..store import AddResult, SQLiteIndex
+from .auth import Auth
+from .checkers import LARGE, SMALL, CheckBusy, CheckJob, CheckPool, CheckTimeout, WorkerLost
 from .limits import ServiceError
 from .workers import Readers, Writer, WriterClosed
 
 T = TypeVar("T")
 DEFAULT_MAX_BODY = 5 * 1024 * 1024
 DEFAULT_CHECK_TIMEOUT = 30.0
+DEFAULT_CHECK_MEMORY_MB = 2048
+DEFAULT_LARGE_BODY = 256 * 1024
+DEFAULT_MAX_ARTICLE = MAX_ARTICLE_CHARS  # characters (a gzip upload may decompress to more)
 
 
 @dataclass(frozen=True)
 class ServiceSettings:
-    """How ``unspun serve`` runs. ``allowed_hosts`` None accepts any ``Host`` header."""
+    """How ``unspun serve`` runs. ``allowed_hosts`` None accepts any ``Host`` header;
+    ``token`` None: no authentication (loopback only; see :mod:`unspun.service.auth`)."""
 
     db: Path
     max_body: int = DEFAULT_MAX_BODY
     check_timeout: float = DEFAULT_CHECK_TIMEOUT
     workers: int = min(4, os.cpu_count() or 1)
+    large_workers: int = 2
+    large_body: int = DEFAULT_LARGE_BODY
+    check_memory: int = DEFAULT_CHECK_MEMORY_MB
+    max_article: int = DEFAULT_MAX_ARTICLE
     allowed_hosts: tuple[str, ...] | None = None
+    token: str | None = None
+    public_read: bool = False
 
 
 class Service:
     """Opens the index (creating it if missing) with one writer and a reader pool."""
 
     def __init__(self, settings: ServiceSettings) -> None:
-        if settings.max_body < 1 or settings.check_timeout <= 0 or settings.workers < 1:
-            raise ValueError("max_body, check_timeout and workers must be positive")
+        if (settings.max_body < 1 or settings.check_timeout <= 0 or settings.workers < 1
+                or settings.large_workers < 1 or settings.max_article < 1):
+            raise ValueError("max_body, max_article, check_timeout, workers and large_workers must be positive")
         self.settings = settings
+        self.auth = Auth(settings.token, settings.public_read)
         self.writer = Writer(Path(settings.db))
         self.readers = Readers(Path(settings.db), settings.workers)
+        self.checkers = CheckPool(self.readers.index, workers=settings.workers,
+                                  large_workers=settings.large_workers, memory_mb=settings.check_memory)
+        # threads that only wait for a worker's answer (the worker does the work)
+        self._waiting = ThreadPoolExecutor(max_workers=64, thread_name_prefix="unspun-check")
 
     # -- checks -------------------------------------------------------------------------
-    async def check(self, article: Callable[[], Document], render: Callable[[Report], T]) -> T:
-        """Build the article, check it, render the report: all in the pool, within the
-        per-check time limit (503 when it passes)."""
+    def lane(self, size: int, gzipped: bool = False) -> str:
+        """Requests over ``large_body`` bytes, and gzip uploads, use the large lane."""
+        return LARGE if gzipped or size > self.settings.large_body else SMALL
 
-        def job() -> T:
-            doc = article()
-            return render(pipeline.check(doc, self.readers.index()))
-
+    async def check(self, article: Callable[[], Document], render: Callable[[Report], T],
+                    lane: str = SMALL) -> T:
+        """Build the article, check it and render the report in a worker process, within
+        the per-check time (503 when it passes: the worker is killed) and memory budget."""
+        limit = self.settings.check_timeout
+        deadline = time.monotonic() + limit
+        job = CheckJob(article, render, self.settings.max_article)
+        loop = asyncio.get_running_loop()
         try:
-            return await self.readers.run(job, timeout=self.settings.check_timeout)
-        except TimeoutError:
-            raise ServiceError(
-                503, f"the check took longer than {self.settings.check_timeout:g} s (--check-timeout)"
-            ) from None
+            return await loop.run_in_executor(self._waiting, self.checkers.run, job, lane, deadline)
+        except CheckTimeout:
+            raise ServiceError(503, f"the check took longer than {limit:g} s (--check-timeout); it was stopped") from None
+        except CheckBusy:
+            raise ServiceError(503, f"the check took longer than {limit:g} s (--check-timeout) waiting for a "
+                                    "free worker: the service is busy") from None
+        except WorkerLost:
+            raise ServiceError(503, "the check stopped unexpectedly (its worker process died)") from None
 
     async def parse(self, fn: Callable[[], T]) -> T:
         """CPU work with no index (parsing an upload) in the pool."""
@@ -93,5 +121,7 @@ class Service:
         return self.writer.alive
 
     def close(self) -> None:
+        self.checkers.close()
+        self._waiting.shutdown(wait=False, cancel_futures=True)
         self.readers.close()
         self.writer.close()  # last: its connection checkpoints the WAL

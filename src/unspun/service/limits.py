@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .auth import FORM_PATH, Auth, unauthorized_message
+
 log = logging.getLogger("unspun.service")
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -43,7 +45,8 @@ def error_body(message: str) -> bytes:
     return json.dumps({"error": message}, ensure_ascii=False).encode("utf-8")
 
 
-async def send_error(send: Send, status: int, message: str) -> None:
+async def send_error(send: Send, status: int, message: str,
+                     extra: tuple[tuple[bytes, bytes], ...] = ()) -> None:
     body = error_body(message)
     await send({
         "type": "http.response.start",
@@ -54,6 +57,7 @@ async def send_error(send: Send, status: int, message: str) -> None:
             (b"content-security-policy", DEFAULT_CSP.encode()),
             (b"cache-control", b"no-store"),
             *SECURITY_HEADERS,
+            *extra,
         ],
     })
     await send({"type": "http.response.body", "body": body})
@@ -92,14 +96,19 @@ class Guard:
     """Refuse what should never reach a route; add security headers to every answer.
 
     ``allowed_hosts``: host names the ``Host`` header may carry (None: any). A server on
-    loopback allows only loopback names, which defeats DNS rebinding. Browsers' cross-site
-    writes (a form on another site posting to this one) are refused with 403.
+    loopback allows only loopback names and its own address, which defeats DNS rebinding.
+    Browsers' cross-site writes (a form on another site posting to this one) are refused
+    with 403. ``auth``: requests that need the token and do not carry it get 401 (the
+    page's form may carry it as a field instead: its route checks; a valid header is
+    noted in ``scope["state"]["authorized"]``).
     """
 
-    def __init__(self, app: ASGIApp, *, max_body: int, allowed_hosts: Iterable[str] | None) -> None:
+    def __init__(self, app: ASGIApp, *, max_body: int, allowed_hosts: Iterable[str] | None,
+                 auth: Auth | None = None) -> None:
         self.app = app
         self.max_body = max_body
         self.allowed = frozenset(h.lower() for h in allowed_hosts) if allowed_hosts else None
+        self.auth = auth or Auth()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -112,6 +121,15 @@ class Guard:
         if scope["method"] not in SAFE_METHODS and _cross_origin(headers):
             await send_error(send, 403, "cross-origin request refused")
             return
+        presented = self.auth.from_headers(headers)
+        authorized = self.auth.token is not None and self.auth.matches(presented)
+        scope.setdefault("state", {})["authorized"] = authorized
+        if self.auth.needed(scope["method"], scope["path"]) and not authorized:
+            form_post = scope["path"] == FORM_PATH and presented is None
+            if not form_post:  # the page's form: its route reads the token field
+                await send_error(send, 401, unauthorized_message(presented is not None),
+                                 ((b"www-authenticate", b'Bearer realm="unspun"'),))
+                return
         declared = headers.get("content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_body):
             await self._too_large(send)

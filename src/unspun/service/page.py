@@ -14,14 +14,17 @@ import jinja2
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from markupsafe import Markup
+from starlette.datastructures import FormData
 
 from .. import __version__
 from ..errors import StoreError, UnspunError
+from ..ingest.detect import GZIP_MAGIC
 from ..models import Report
 from ..report.html import Frame, render_html, report_csp
 from ..report.json_report import to_json
 from . import inputs
 from .api import form_input, html_response, read_form, service
+from .auth import FORM_PATH, TOKEN_FIELD
 from .limits import ServiceError
 
 PAGE_CSP = (
@@ -63,15 +66,28 @@ def _static(name: str) -> bytes:
 
 
 def _limits(request: Request) -> dict[str, object]:
-    st = service(request).settings
-    return {"max_body": st.max_body, "max_mb": f"{st.max_body / 2**20:.3g}", "timeout": f"{st.check_timeout:g}", "version": __version__}
+    svc = service(request)
+    st = svc.settings
+    return {"max_body": st.max_body, "max_mb": f"{st.max_body / 2**20:.3g}", "timeout": f"{st.check_timeout:g}",
+            "version": __version__, "needs_token": svc.auth.needed("POST", FORM_PATH)}
+
+
+def _form_authorized(request: Request, form: FormData) -> bool:
+    """The page's form post: a valid ``Authorization`` header, or the token field."""
+    auth = service(request).auth
+    if not auth.needed("POST", FORM_PATH) or request.scope.get("state", {}).get("authorized"):
+        return True
+    given = form.get(TOKEN_FIELD)
+    return isinstance(given, str) and auth.matches(given.strip())
 
 
 async def _index_page(request: Request, *, error: str | None = None, text: str = "", status: int = 200) -> Response:
-    try:
-        documents: int | None = await service(request).read(len)
-    except (UnspunError, ServiceError):
-        documents = None
+    documents: int | None = None
+    if not service(request).auth.needed("GET", "/api/stats"):  # the count is index data
+        try:
+            documents = await service(request).read(len)
+        except (UnspunError, ServiceError):
+            documents = None
     html = _env().get_template("index.html.j2").render(
         error=error, text=text, documents=documents, base=str(request.base_url).rstrip("/"),
         **_limits(request),
@@ -105,12 +121,18 @@ async def check_page(request: Request) -> Response:
     svc = service(request)
     text = ""
     try:
-        data, name, text = await form_input(await read_form(request))
+        form = await read_form(request)
+        data, name, text = await form_input(form)
+        if not _form_authorized(request, form):
+            return await _index_page(request, text=text, status=401, error=(
+                "this service needs its access token: enter it in the token field and check again"))
         if data is not None:
             article = partial(inputs.upload_document, data, name, svc.settings.max_body)
+            lane = svc.lane(len(data), gzipped=data.startswith(GZIP_MAGIC))
         else:
             article = partial(inputs.text_document, text)
-        body = await svc.check(article, partial(_framed, limits=_limits(request)))
+            lane = svc.lane(len(text.encode("utf-8")))
+        body = await svc.check(article, partial(_framed, limits=_limits(request)), lane)
     except ServiceError as e:
         return await _index_page(request, error=e.message, text=text, status=e.status)
     except StoreError as e:

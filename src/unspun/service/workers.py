@@ -3,11 +3,12 @@
 * :class:`Writer` — the only read-write connection, owned by one thread that takes jobs
   from a queue, one at a time. Adds and removals never interleave, and an add of many
   documents is one transaction per batch, exactly as ``unspun index add`` does it.
-* :class:`Readers` — a thread pool for checks and look-ups. Each thread opens its own
-  read-only connection the first time it needs one (a connection never crosses threads);
-  in WAL mode they read while the writer writes.
+* :class:`Readers` — a thread pool for look-ups (and the index calls of check workers,
+  see :mod:`.checkers`). Each thread opens its own read-only connection the first time it
+  needs one (a connection never crosses threads); in WAL mode they read while the writer
+  writes.
 
-The event loop only awaits futures: parsing, checking and rendering run in the pool.
+The event loop only awaits futures: parsing runs in the pool, checks in worker processes.
 """
 
 from __future__ import annotations

@@ -3,6 +3,18 @@
   "use strict";
   function kb(n) { return n < 1024 ? n + " bytes" : Math.ceil(n / 1024) + " KB"; }
 
+  // The access token (when the service needs one) is kept in this tab's sessionStorage
+  // and sent with the form; it never goes into a URL or a cookie.
+  var TOKEN_KEY = "unspun-token";
+  Array.prototype.forEach.call(document.querySelectorAll("input.token"), function (box) {
+    try {
+      if (!box.value) { box.value = window.sessionStorage.getItem(TOKEN_KEY) || ""; }
+    } catch (e) { /* storage disabled: the field still works, typed each time */ }
+    box.addEventListener("input", function () {
+      try { window.sessionStorage.setItem(TOKEN_KEY, box.value); } catch (e) { /* ignore */ }
+    });
+  });
+
   Array.prototype.forEach.call(document.querySelectorAll("form.check"), function (form) {
     var input = form.querySelector('input[type="file"]');
     var drop = form.querySelector(".drop");
