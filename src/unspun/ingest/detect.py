@@ -47,18 +47,22 @@ def _head_text(head: bytes) -> str:
 
 
 def _is_jsonl(text: str, name: str, *, strict: bool = False) -> bool:
-    """JSON Lines: the first line opens an object, and the head confirms it.
+    """JSON Lines, judged from the head of a file.
 
-    Confirmed by the name (``.jsonl``, ``.ndjson``), by a first line cut off by the end
-    of the head, or by any complete line of the head that parses as a JSON object (so
-    one malformed first line does not turn a JSONL file into one text document).
+    Named ``.jsonl`` / ``.ndjson``: always. Otherwise the first line must open an
+    object, confirmed by a first line cut off by the end of the head, or by any complete
+    line of the head that parses as a JSON object (so one malformed first line does not
+    turn a JSONL file into one text document).
     ``strict`` (a head that looks binary) accepts only the last kind of evidence.
     """
     first, sep, rest = text.lstrip().partition("\n")
+    named = name.endswith((".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz"))
+    if not strict and named:
+        return True  # named as JSONL: its lines are records, each one read or reported
     if not first.startswith("{"):
         return False
-    if not strict and (not sep or name.endswith((".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz"))):
-        return True  # line cut off by the end of the head, or named as JSONL
+    if not strict and not sep:
+        return True  # line cut off by the end of the head
     lines = [first, *rest.split("\n")[:-1]]  # the last piece may be cut off by the head
     for line in lines[:200]:
         line = line.strip()
