@@ -170,9 +170,17 @@ def make_document(
     return doc
 
 
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f\u2028\u2029]")
+
+
 def printable(text: str) -> str:
-    """``text`` with lone surrogates escaped (``\\ud83d``), safe to print and store."""
-    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    """``text`` on one line and encodable: lone surrogates and line breaks escaped.
+
+    ``\\ud83d`` for a lone surrogate, ``\\n`` / ``\\x1b`` for control characters: what
+    a failure's location and reason hold, printed as one line of a summary.
+    """
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 def failure_from(exc: IngestError, where: str) -> IngestFailure:

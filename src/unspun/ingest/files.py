@@ -234,8 +234,11 @@ def read_stream(
 
 def _jsonl_lines(stream: BinaryIO) -> Iterator[bytes] | io.TextIOWrapper:
     """The lines of a JSONL stream: bytes, or str when it is UTF-16 (with a BOM)."""
-    start = stream.read(2)
-    stream.seek(0)
+    try:
+        start = stream.read(2)
+        stream.seek(0)
+    except (OSError, EOFError, zlib.error):
+        start = b""  # a gzip cut short: reading the lines reports it, at line 1
     if start not in UTF16_BOMS:
         return stream  # type: ignore[return-value]  # iterating a binary file yields lines
     # invalid UTF-16 becomes a lone surrogate: that record fails, the others are read

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -119,7 +120,7 @@ def jsonl_records(
                 yield failure_from(exc, where)
             except RecursionError:
                 yield IngestFailure(where, "invalid JSON (nested too deeply)")
-    except (OSError, EOFError, UnicodeDecodeError) as exc:
+    except (OSError, EOFError, UnicodeDecodeError, zlib.error) as exc:
         yield IngestFailure(
             f"{location}:{lineno + 1}", f"cannot read further: {exc}", kind="truncated"
         )

@@ -109,7 +109,9 @@ def warc_records(
     the next record; a truncated record's text is kept too with ``keep_partial``,
     marked in its metadata (:data:`~unspun.ingest.fields.PARTIAL_KEY`).
     """
+    seen = 0
     for frame in frames(open_warc(stream)):
+        seen += 1
         if isinstance(frame, Junk):
             reason = frame.reason or f"{frame.size} bytes of junk, not a WARC record"
             kind = "truncated" if frame.reason else "error"
@@ -143,3 +145,5 @@ def warc_records(
         if frame.problem:
             doc = dataclasses.replace(doc, meta={**doc.meta, PARTIAL_KEY: frame.problem})
         yield doc
+    if not seen:
+        yield IngestFailure(location, "empty file (no WARC records)")

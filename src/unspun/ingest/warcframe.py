@@ -127,15 +127,19 @@ class _Reader:
 
 
 def _skip_to_record(reader: _Reader) -> int:
-    """Consume lines up to the next ``WARC/`` line (left unread); the bytes skipped."""
+    """Consume bytes up to the next record header (left unread); the bytes skipped.
+
+    A header starts a line (``WARC/``), or follows junk on its line (``WARC/1.``).
+    """
     skipped = 0
     while True:
         line = reader.readline(MAX_HEADER)
         if not line:
             return skipped
-        if line.startswith(b"WARC/"):
-            reader.unread(line)
-            return skipped
+        at = 0 if line.startswith(b"WARC/") else line.find(b"WARC/1.")
+        if at >= 0:
+            reader.unread(line[at:])
+            return skipped + at
         skipped += len(line)
 
 
@@ -167,9 +171,13 @@ def frames(stream: BinaryIO) -> Iterator[Frame | Junk]:
             return
         if not line.strip():
             continue  # blank lines between records
+        if reader.eof and not reader.buf and b"WARC/".startswith(line):
+            index += 1  # the input ends inside the first bytes of a record header
+            yield Frame(index, offset, line, b"", _cut("inside its header", reader), True)
+            return
         if not line.startswith(b"WARC/"):
-            size = len(line) + _skip_to_record(reader)
-            yield Junk(offset, size)
+            reader.unread(line)
+            yield Junk(offset, _skip_to_record(reader))
             continue
         index += 1
         frame = _one_record(reader, index, offset, line)
@@ -202,18 +210,24 @@ def _one_record(reader: _Reader, index: int, offset: int, first: bytes) -> Frame
     if after == b"\r\n\r\n" or (not after or b"\r\n\r\n".startswith(after)) and reader.eof:
         if len(block) == length:
             return Frame(index, offset, head, block)
-    inner = block.find(_NEXT_RECORD)
-    if inner >= 0:  # the declared length runs into the next record
-        reader.unread(block[inner + 4 :] + after)
-        return Frame(
-            index, offset, head, block[:inner],
-            f"Content-Length {length} runs past the end of the record into the next one, "
-            f"which starts at byte {block_at + inner + 4}",
-        )  # fmt: skip
+    # The block does not end where it should: find where the record really ends (the
+    # next record header), in the block (a length too long) or just after it (too short).
+    more = reader.read(len(_NEXT_RECORD) + 8)
+    near = block + after + more
+    inner = near.find(_NEXT_RECORD)
+    if inner >= 0 and (inner < len(block) or len(block) == length):
+        reader.unread(near[inner + 4 :])
+        nxt = block_at + inner + 4
+        if inner < len(block):
+            why = (f"Content-Length {length} runs past the end of the record into the next "
+                   f"one, which starts at byte {nxt}")  # fmt: skip
+        else:
+            why = f"Content-Length {length} is shorter than the record, which ends at byte {nxt}"
+        return Frame(index, offset, head, near[:inner], why)
+    reader.unread(after + more)
     if len(block) < length:
         what = f"inside its block ({len(block)} of {length} bytes)"
         return Frame(index, offset, head, block, _cut(what, reader), True)
-    reader.unread(after)
     return Frame(
         index, offset, head, block,
         f"no record end after its Content-Length of {length} bytes (a wrong length, or junk follows)",
