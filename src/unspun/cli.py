@@ -1,7 +1,8 @@
 """Command line: a thin layer over the public API (``unspun.check``, ``unspun.open_index``...).
 
 Every deliberate error (:class:`unspun.errors.UnspunError`) is printed as one line on
-stderr with exit code 2; nothing is written when a command fails.
+stderr with exit code 2; nothing is written when a command fails. Exit code 1: some input
+records could not be read (each listed with its location), the others were used.
 """
 
 from __future__ import annotations
