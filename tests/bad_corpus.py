@@ -176,6 +176,11 @@ def build() -> dict[str, tuple[bytes, Case]]:
         Case(1, 3, f"#3@{len(b''.join(parts[:2]))}", "runs past the end of the record",
              "a WARC record whose Content-Length runs past the end of the file"),
     )  # fmt: skip
+    out["inflated_whole_record.warc"] = (
+        b"".join(parts[:2]) + _inflate(parts[2], len(parts[3])) + b"".join(parts[3:]),
+        Case(1, 3, f"#3@{len(b''.join(parts[:2]))}", "over the whole of the next ones",
+             "a WARC record whose Content-Length takes in exactly the whole next record"),
+    )  # fmt: skip
     out["short_length.warc"] = (
         b"".join(parts[:2]) + _inflate(parts[2], -40) + b"".join(parts[3:]),
         Case(1, 3, f"#3@{len(b''.join(parts[:2]))}", "no record end",

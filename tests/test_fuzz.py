@@ -6,7 +6,7 @@ JSONL line; every undamaged WARC record read, the damaged one located by its byt
 offset); no string that cannot be encoded reaches a document or a failure; the index
 stores what it accepts and rejects the rest as failures; ``check`` reports on any text.
 
-About 2,400 cases per run (CI). ``UNSPUN_FUZZ_EXAMPLES=N`` spreads N cases over the
+About 2,500 cases per run (CI). ``UNSPUN_FUZZ_EXAMPLES=N`` spreads N cases over the
 tests in the same proportions, for a long run::
 
     UNSPUN_FUZZ_EXAMPLES=100000 python -m pytest -q tests/test_fuzz.py -p no:cacheprovider
@@ -34,15 +34,16 @@ from hypothesis import strategies as st
 import unspun
 from bad_corpus import PLACES, sentence, warc_record
 from unspun.errors import IngestError
-from unspun.ingest import detect_format, from_html, from_text
+from unspun.ingest import detect_format, from_html, from_text, is_partial, read_article
 from unspun.ingest.detect import FORMATS
 from unspun.ingest.files import Source, read_stream
 from unspun.models import Document, IngestFailure, Report
 
 # --- how many cases -----------------------------------------------------------------------
 
-CI_EXAMPLES = {  # per test, in a normal run: 2,400 in all
+CI_EXAMPLES = {  # per test, in a normal run: 2,500 in all
     "detect": 600,
+    "article": 100,
     "bytes": 250,
     "mutated": 250,
     "jsonl": 300,
@@ -104,8 +105,11 @@ def check_record(record: Document | IngestFailure) -> None:
     assert encodable(dataclasses.asdict(record)), record.id
 
 
-def read_all(data: bytes, name: str = "input") -> list[Document | IngestFailure]:
-    records = list(read_stream(io.BytesIO(data), Source(name or "input", "input"), hint=name))
+def read_all(
+    data: bytes, name: str = "input", *, keep_partial: bool = False
+) -> list[Document | IngestFailure]:
+    source = Source(name or "input", "input")
+    records = list(read_stream(io.BytesIO(data), source, hint=name, keep_partial=keep_partial))
     assert records, "every input yields at least one record or failure"
     for record in records:
         check_record(record)
@@ -210,6 +214,37 @@ def test_damaged_inputs_read_without_error(data: bytes, name: str):
     read_all(data, name)
 
 
+@fuzz("article")
+@given(data=st.binary(max_size=400) | mutated(), keep=st.booleans())
+def test_read_article_from_stdin_is_a_document_or_a_one_line_error(monkeypatch_stdin, data, keep):
+    RAN["article"] += 1
+    monkeypatch_stdin(data)
+    try:
+        doc = read_article("-", keep_partial=keep)
+    except IngestError as exc:
+        message = str(exc)
+        assert message.startswith("<stdin>") and "\n" not in message and encodable(message)
+        return
+    check_record(doc)
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_stdin():
+    import sys
+
+    real = sys.stdin
+
+    class FakeStdin:
+        def __init__(self, data: bytes) -> None:
+            self.buffer = io.BytesIO(data)
+
+    def feed(data: bytes) -> None:
+        sys.stdin = FakeStdin(data)  # type: ignore[assignment]
+
+    yield feed
+    sys.stdin = real
+
+
 # --- JSONL: one record per line, nothing lost ---------------------------------------------
 
 
@@ -304,21 +339,27 @@ def warc_files(draw: st.DrawFn) -> tuple[bytes, str, list[str], list[tuple[int, 
 
 
 @fuzz("warc")
-@given(case=warc_files(), gz=st.sampled_from(["no", "whole", "members"]))
-def test_warc_damage_costs_only_the_damaged_record(case, gz: str):
+@given(case=warc_files(), gz=st.booleans(), keep=st.booleans())
+def test_warc_damage_costs_only_the_damaged_record(case, gz: bool, keep: bool):
     RAN["warc"] += 1
     data, damage, ids, spans, victim = case
-    if gz == "whole":
+    keep = keep and damage == "cut"
+    if gz:
         data = gzip.compress(data, mtime=0)
-    records = read_all(data, "c.warc")
+    records = read_all(data, "c.warc", keep_partial=keep)
     docs = [r.id for r in records if isinstance(r, Document)]
     failures = [r for r in records if isinstance(r, IngestFailure)]
     if damage == "none":
         assert docs == ids and not failures
     elif damage == "cut":
-        cut = len(gzip.decompress(data)) if gz == "whole" else len(data)
-        assert docs == [i for i, (_, end) in zip(ids, spans, strict=True) if end <= cut]
+        cut = len(gzip.decompress(data)) if gz else len(data)
+        whole = [i for i, (_, end) in zip(ids, spans, strict=True) if end <= cut]
         inside = [k for k, (start, end) in enumerate(spans) if start < cut < end]
+        if keep and inside and docs != whole:  # the cut record kept, marked partial
+            assert docs == [*whole, ids[inside[0]]] and not failures
+            assert is_partial(records[-1])
+            return
+        assert docs == whole
         if inside:
             (failure,) = failures
             assert failure.kind == "truncated"

@@ -27,7 +27,13 @@ def _first(obj: dict[str, Any], keys: Iterable[str]) -> tuple[str | None, Any]:
 
 
 def record_to_document(obj: dict[str, Any], *, default_id: str, origin: str) -> Document:
-    """A Document from one JSONL object; raises IngestError with the reason when unusable."""
+    """A Document from one JSONL object; raises IngestError with the reason when unusable.
+
+    Unusable: no text, invalid Unicode (a lone surrogate) in any field, or lists and
+    objects nested more than ``MAX_META_DEPTH`` levels deep.
+    """
+    if _too_deep(obj):
+        raise IngestError(f"{origin}: nested more than {MAX_META_DEPTH} levels deep")
     used = {"id", "text", "html", "url", "title"}
     site_key, site = _first(obj, _SITE_KEYS)
     if site_key is None:

@@ -123,6 +123,8 @@ def warc_records(
             yield IngestFailure(where, frame.problem, kind=kind)
             continue
         if frame.record_type not in _WANTED_NAMES:
+            if frame.problem:  # truncated: nothing to keep from it, but say so
+                yield IngestFailure(where, frame.problem, kind="truncated")
             continue
         try:
             record = _parse(frame, keep_partial=keep_partial)

@@ -209,7 +209,17 @@ def _one_record(reader: _Reader, index: int, offset: int, first: bytes) -> Frame
     after = reader.read(4)
     if after == b"\r\n\r\n" or (not after or b"\r\n\r\n".startswith(after)) and reader.eof:
         if len(block) == length:
-            return Frame(index, offset, head, block)
+            swallowed = _swallowed_at(block)
+            if swallowed is not None:  # a length too long by exactly whole records
+                reader.unread(block[swallowed + 4 :] + after)
+                return Frame(
+                    index, offset, head, block[:swallowed],
+                    f"Content-Length {length} runs past the end of the record over the "
+                    f"whole of the next ones, from byte {block_at + swallowed + 4}",
+                )  # fmt: skip
+            if _next_is_record(reader) or _NEXT_RECORD not in block:
+                return Frame(index, offset, head, block)  # junk after it is told apart
+            # else: a record starts inside the block and none after it: a length too long
     # The block does not end where it should: find where the record really ends (the
     # next record header), in the block (a length too long) or just after it (too short).
     more = reader.read(len(_NEXT_RECORD) + 8)
@@ -232,6 +242,41 @@ def _one_record(reader: _Reader, index: int, offset: int, first: bytes) -> Frame
         index, offset, head, block,
         f"no record end after its Content-Length of {length} bytes (a wrong length, or junk follows)",
     )  # fmt: skip
+
+
+def _next_is_record(reader: _Reader) -> bool:
+    """True when the input ends, or a record header follows (after blank lines)."""
+    ahead = reader.read(64)
+    reader.unread(ahead)
+    rest = ahead.lstrip(b"\r\n")
+    return not rest or rest.startswith(b"WARC/") or (len(ahead) < 64 and b"WARC/".startswith(rest))
+
+
+def _swallowed_at(block: bytes) -> int | None:
+    """Where whole records swallowed by a too long Content-Length start in ``block``.
+
+    The mark: from a ``\\r\\n\\r\\nWARC/1.`` in the block, records follow one another and
+    the last one's block ends exactly where ``block`` ends (its trailer is outside). A
+    WARC file carried as a payload does not match: its own trailer is inside the block.
+    """
+    start = block.find(_NEXT_RECORD)
+    if start < 0:
+        return None
+    pos = start + 4
+    for _ in range(10_000):
+        end = block.find(b"\r\n\r\n", pos)
+        if end < 0:
+            return None
+        declared = header_value(block[pos : end + 2], b"content-length")
+        if not declared.isdigit():
+            return None
+        pos = end + 4 + int(declared)
+        if pos == len(block):
+            return start
+        if block[pos : pos + 4 + 5] != b"\r\n\r\nWARC/":
+            return None
+        pos += 4
+    return None
 
 
 def _cut(where: str, reader: _Reader) -> str:
