@@ -169,6 +169,20 @@ def test_keep_partial_keeps_the_text_and_says_so(tmp_path: Path):
     assert "failed 0, kept partial 1;" in r.output
 
 
+def test_check_a_truncated_warc_article_needs_keep_partial(tmp_path: Path):
+    parts = warc_parts(1)
+    article = tmp_path / "cut.warc"
+    article.write_bytes(b"".join(parts)[:-120])
+    ref = write_jsonl(tmp_path / "ref.jsonl", 3, {})
+    r = run("check", article, "--against", ref, "-f", "json")
+    assert r.exit_code == 2, r.output
+    assert f"error: {article.as_posix()}#2@{len(parts[0])}: truncated inside its block" in r.output
+    r = run("check", article, "--against", ref, "-f", "json", "--keep-partial")
+    assert r.exit_code == 0, r.output
+    assert f"kept partial {article.as_posix()}#2: truncated inside its block" in r.output
+    assert '"verdict"' in r.output
+
+
 def test_warc_cut_inside_a_header_is_reported(tmp_path: Path):
     parts = warc_parts(3)
     path = tmp_path / "cut.warc"
