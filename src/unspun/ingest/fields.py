@@ -53,9 +53,9 @@ def unicode_problem(value: str) -> str | None:
     return f"lone surrogate U+{ord(found.group()):04X} at character {found.start()}"
 
 
-def _meta_problem(value: Any, path: str, depth: int = 0) -> str | None:
+def _meta_problem(value: Any, path: str) -> str | None:
     """The first unencodable string or too deep nesting in metadata, as a message."""
-    stack: list[tuple[Any, str, int]] = [(value, path, depth)]
+    stack: list[tuple[Any, str, int]] = [(value, path, 0)]
     while stack:
         item, where, level = stack.pop()
         if isinstance(item, str):

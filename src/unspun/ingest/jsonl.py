@@ -10,7 +10,7 @@ from typing import Any
 from unspun.errors import IngestError
 from unspun.models import Document, IngestFailure
 
-from .fields import MAX_META_DEPTH, as_str, failure_from
+from .fields import MAX_META_DEPTH, as_str, failure_from, printable
 from .html import from_html
 from .text import decode_bytes, from_text
 
@@ -126,6 +126,9 @@ def jsonl_records(
                 yield failure_from(exc, where)
             except RecursionError:
                 yield IngestFailure(where, "invalid JSON (nested too deeply)")
+            except Exception as exc:  # a reader bug costs this line only, not the file
+                reason = f"unexpected error ({type(exc).__name__}: {exc})"
+                yield IngestFailure(where, printable(reason))
     except (OSError, EOFError, UnicodeDecodeError, zlib.error) as exc:
         yield IngestFailure(
             f"{location}:{lineno + 1}", f"cannot read further: {exc}", kind="truncated"

@@ -87,7 +87,7 @@ def _record_document(record: WarcRecord, *, name: str, index: int, where: str) -
     return doc
 
 
-def _parse(frame: Frame, *, keep_partial: bool) -> WarcRecord:
+def _parse(frame: Frame) -> WarcRecord:
     """fastwarc's reading of one framed record (a partial one with its length fixed)."""
     data = frame.as_bytes() if frame.truncated else frame.header + frame.block + b"\r\n\r\n"
     try:
@@ -127,7 +127,7 @@ def warc_records(
                 yield IngestFailure(where, frame.problem, kind="truncated")
             continue
         try:
-            record = _parse(frame, keep_partial=keep_partial)
+            record = _parse(frame)
             if record.record_type not in _WANTED:
                 continue
             doc = _record_document(
@@ -139,6 +139,10 @@ def warc_records(
                 reason = f"{frame.problem}; the part kept is unusable ({reason})"
             kind = "truncated" if frame.truncated else "error"
             yield IngestFailure(where, printable(reason), kind=kind)
+            continue
+        except Exception as exc:  # a parser bug costs this record only, not the file
+            reason = f"unexpected error ({type(exc).__name__}: {exc})"
+            yield IngestFailure(where, printable(reason))
             continue
         if doc is None:
             if frame.problem:
