@@ -134,6 +134,9 @@ def test_index_never_stores_unencodable_strings(tmp_path: Path):
             assert [f.location for f in result.failures] == ["a\\ud83d", "b", "c", "d"]
             assert all("lone surrogate" in f.reason for f in result.failures)
             assert len(idx) == 1
+            assert idx.get("a\ud83d") is None and idx.remove(["a\ud83d", "good"]) == 1
+    r = run("index", "remove", "\udcff", "--db", tmp_path / "x.db")  # argv not UTF-8
+    assert r.exit_code == 1 and "removed 0 of 1" in r.output
 
 
 # --- 2. silent truncation --------------------------------------------------------------
