@@ -125,11 +125,13 @@ def warc_records(
         if frame.record_type not in _WANTED_NAMES:
             if frame.problem:  # truncated: nothing to keep from it, but say so
                 yield IngestFailure(where, frame.problem, kind="truncated")
+            elif not frame.record_type:  # mandatory: without it, what was it?
+                yield IngestFailure(where, "no WARC-Type header")
             continue
         try:
             record = _parse(frame)
             if record.record_type not in _WANTED:
-                continue
+                raise IngestError(f"unreadable WARC record (read as {record.record_type})")
             doc = _record_document(
                 record, name=name, index=frame.index, where=f"{location}#{frame.index}"
             )
