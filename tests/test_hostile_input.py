@@ -139,6 +139,24 @@ def test_index_never_stores_unencodable_strings(tmp_path: Path):
     assert r.exit_code == 1 and "removed 0 of 1" in r.output
 
 
+def test_service_and_scan_inputs_share_the_record_layer(tmp_path: Path):
+    """The service's JSON/JSONL bodies and pasted text, and scan's reading, go through
+    the same record layer: a lone surrogate fails its record with a location."""
+    from unspun.service.inputs import ServiceError, json_records, jsonl_body_records
+    from unspun.service.inputs import text_document as pasted
+
+    body = b'[{"id": "a", "text": "x \\ud83d"}, {"id": "b", "text": "The wall was mended."}]'
+    bad, good = json_records(body)
+    assert isinstance(bad, IngestFailure) and bad.location == "[0]" and "lone surrogate" in bad.reason
+    assert isinstance(good, Document) and good.id == "b"
+    bad, good = jsonl_body_records(SURROGATE_TEXT + jsonl_line(1), 1 << 20)
+    assert bad.location == "body:1" and isinstance(good, Document)
+    with pytest.raises(ServiceError, match="lone surrogate"):
+        pasted("The ferry \ud83d left.")
+    records = list(read_records([write_jsonl(tmp_path / "s.jsonl", 3, {2: SURROGATE_TEXT})]))
+    assert [type(r).__name__ for r in records] == ["Document", "IngestFailure", "Document"]
+
+
 # --- 2. silent truncation --------------------------------------------------------------
 
 
