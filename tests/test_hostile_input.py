@@ -231,6 +231,20 @@ def test_inflated_content_length_does_not_swallow_the_next_record(tmp_path: Path
     assert "runs past the end of the record" in failure.reason
 
 
+def test_a_warc_file_carried_inside_a_record_is_not_split(tmp_path: Path):
+    from bad_corpus import warc_record
+
+    inner = b"".join(warc_parts(2))
+    parts = warc_parts(2)
+    carried = warc_record("resource", "https://news.example/crawl.warc", inner, "application/warc")
+    for tail in (parts[1], b""):  # with a record after it, and as the last record
+        path = tmp_path / "nested.warc"
+        path.write_bytes(parts[0] + carried + tail)
+        records = list(read_records([path]))
+        assert not [r for r in records if isinstance(r, IngestFailure)], records
+        assert [r.id for r in records] == (["https://news.example/r1"] if tail else [])
+
+
 def test_jsonl_named_json_with_malformed_first_line_stays_jsonl(tmp_path: Path):
     path = tmp_path / "export.json"
     path.write_bytes(b'{"id": "r0", "text": "cut\n' + b"".join(jsonl_line(i) for i in range(1, 101)))

@@ -209,7 +209,7 @@ def _one_record(reader: _Reader, index: int, offset: int, first: bytes) -> Frame
     after = reader.read(4)
     if after == b"\r\n\r\n" or (not after or b"\r\n\r\n".startswith(after)) and reader.eof:
         if len(block) == length:
-            swallowed = _swallowed_at(block)
+            swallowed = _swallowed_at(block, trailer=after == b"\r\n\r\n")
             if swallowed is not None:  # a length too long by exactly whole records
                 reader.unread(block[swallowed + 4 :] + after)
                 return Frame(
@@ -252,12 +252,13 @@ def _next_is_record(reader: _Reader) -> bool:
     return not rest or rest.startswith(b"WARC/") or (len(ahead) < 64 and b"WARC/".startswith(rest))
 
 
-def _swallowed_at(block: bytes) -> int | None:
+def _swallowed_at(block: bytes, *, trailer: bool) -> int | None:
     """Where whole records swallowed by a too long Content-Length start in ``block``.
 
     The mark: from a ``\\r\\n\\r\\nWARC/1.`` in the block, records follow one another and
-    the last one's block ends exactly where ``block`` ends (its trailer is outside). A
-    WARC file carried as a payload does not match: its own trailer is inside the block.
+    the last one ends where ``block`` ends, or inside its own trailer (the input then
+    ends: ``trailer`` is false). A WARC file carried as a payload does not match: its
+    last trailer is inside the block, and the carrying record's own trailer follows.
     """
     start = block.find(_NEXT_RECORD)
     if start < 0:
@@ -271,7 +272,8 @@ def _swallowed_at(block: bytes) -> int | None:
         if not declared.isdigit():
             return None
         pos = end + 4 + int(declared)
-        if pos == len(block):
+        rest = block[pos:]
+        if not rest or (b"\r\n\r\n".startswith(rest) and (len(rest) < 4 or not trailer)):
             return start
         if block[pos : pos + 4 + 5] != b"\r\n\r\nWARC/":
             return None
