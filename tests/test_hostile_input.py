@@ -355,6 +355,23 @@ def test_bad_batch_size_is_a_one_line_error(tmp_path: Path, value: str):
         unspun.memory_index().add([], batch_size=0)
 
 
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("index", "add", "x.jsonl", "--db", "x.db", "--batch-size", "many"), "'--batch-size'"),
+        (("check", "x.txt", "--db", "x.db", "--format", "pdf"), "'pdf' is not one of"),
+        (("check",), "Missing argument 'article'"),
+        (("index", "nosuch"), "No such command 'nosuch'"),
+    ],
+)
+def test_usage_errors_are_one_line(tmp_path: Path, args: tuple[str, ...], words: str):
+    r = cli_subprocess(*args)
+    err = r.stderr.decode().strip()
+    assert r.returncode == 2 and r.stdout == b""
+    assert len(err.splitlines()) == 1 and err.startswith("error: ") and words in err, err
+    assert "--help)" in err  # names the help to read
+
+
 # --- the corpus of malformed files -------------------------------------------------------
 
 EXPECTED = json.loads((BAD / "expected.json").read_text())

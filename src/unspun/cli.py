@@ -39,6 +39,11 @@ from .report.json_report import to_json
 from .report.terminal import render, render_text
 from .store import memory_index, open_index
 
+try:  # the click typer runs on: its own copy in recent typer, else click itself
+    from typer._click import exceptions as click_errors
+except ImportError:  # pragma: no cover - older typer
+    from click import exceptions as click_errors
+
 app = typer.Typer(
     name="unspun",
     help="News provenance forensics: trace a spun or stitched article to its sources.",
@@ -402,12 +407,27 @@ def serve_cmd(
 
 
 def main() -> None:
-    """Entry point of the ``unspun`` console script."""
+    """Entry point of the ``unspun`` console script.
+
+    A usage error (a bad option value, a missing argument, an unknown command) is one
+    line on stderr with exit code 2, like every other error; a command alone, or
+    ``--help``, shows the help.
+    """
     try:
-        app()
+        code = app(standalone_mode=False)
+    except click_errors.NoArgsIsHelpError as e:  # a group alone: typer has shown its help
+        sys.exit(e.exit_code)
+    except click_errors.ClickException as e:
+        where = f" (see {e.ctx.command_path} --help)" if getattr(e, "ctx", None) else ""
+        err.print(f"[bold red]error:[/] {escape(e.format_message())}{where}", highlight=False, soft_wrap=True)
+        sys.exit(e.exit_code)
+    except typer.Abort:
+        err.print("aborted")
+        sys.exit(1)
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover
