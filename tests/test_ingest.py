@@ -142,18 +142,24 @@ def test_warc_documents(warc_file: Path):
     assert notice.text == "Road closed on Sunday for the village fair."
     assert notice.published == "2023-03-04"
     # image and 301 skipped silently; the empty page is a failure at its record number
-    assert failures(records) == [IngestFailure(f"{loc}#6", "no main text found in HTML")]
+    # and byte offset (in the uncompressed stream)
+    offset = sum(len(r) for r in warc_records()[:5])
+    assert failures(records) == [IngestFailure(f"{loc}#6@{offset}", "no main text found in HTML")]
 
 
-def test_warc_broken_record_ends_file_with_failure(tmp_path: Path):
+def test_warc_junk_between_records_is_reported_and_reading_goes_on(tmp_path: Path):
     records = warc_records()
     path = tmp_path / "broken.warc"
-    path.write_bytes(records[0] + records[1] + b"junk, not a WARC header\r\n\r\n" + records[6])
+    junk = b"junk, not a WARC header\r\n\r\n"
+    path.write_bytes(records[0] + records[1] + junk + records[6])
     read = list(read_records([path]))
-    assert [d.id for d in docs(read)] == ["https://www.valley-gazette.example/pond"]
+    assert [d.id for d in docs(read)] == [
+        "https://www.valley-gazette.example/pond",
+        "https://valley-gazette.example/choir",
+    ]
     (failure,) = failures(read)
-    assert failure.location == f"{path.as_posix()}#3"
-    assert failure.reason.startswith("unreadable WARC record")
+    assert failure.location == f"{path.as_posix()}@{len(records[0] + records[1])}"
+    assert failure.reason == f"{len(junk)} bytes of junk, not a WARC record"
 
 
 # --- detection ------------------------------------------------------------------------

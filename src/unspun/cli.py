@@ -1,7 +1,8 @@
 """Command line: a thin layer over the public API (``unspun.check``, ``unspun.open_index``...).
 
 Every deliberate error (:class:`unspun.errors.UnspunError`) is printed as one line on
-stderr with exit code 2; nothing is written when a command fails.
+stderr with exit code 2; nothing is written when a command fails. Exit code 1: some input
+records could not be read (each listed with its location), the others were used.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Annotated, NoReturn
 import typer
 import typer.core
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -28,14 +30,20 @@ from rich.progress import (
 from . import __version__
 from .budget import MAX_ARTICLE_CHARS, too_long
 from .errors import UnspunError
-from .ingest import read_article, read_records
-from .models import Report
+from .ingest import is_partial, read_article, read_records
+from .ingest.tally import PartialWatch, failed_summary, failure_line, partial_line
+from .models import IngestFailure, Report
 from .outputs import check_target, index_files, is_stdout, write_output
 from .pipeline import check as run_check
 from .report.html import render_html
 from .report.json_report import to_json
 from .report.terminal import render, render_text
 from .store import memory_index, open_index
+
+try:  # the click typer runs on: its own copy in recent typer, else click itself
+    from typer._click import exceptions as click_errors
+except ImportError:  # pragma: no cover - older typer
+    from click import exceptions as click_errors
 
 app = typer.Typer(
     name="unspun",
@@ -78,19 +86,44 @@ def main_options(
 DbOption = Annotated[Path, typer.Option("--db", help="The index file (SQLite).", dir_okay=False)]
 
 
+KeepPartialOption = Annotated[bool, typer.Option(
+    "--keep-partial", help="Keep the text of truncated WARC records (reported either way).")]
+FollowSymlinksOption = Annotated[bool, typer.Option(
+    "--follow-symlinks", help="Follow symbolic links inside input folders (skipped by default).")]
+
+
+def _report_reading(failures: list[IngestFailure], watch: PartialWatch, limit: int = 50) -> None:
+    """One stderr line per failed record (at most ``limit``) and per partial record kept."""
+    for f in failures[:limit]:
+        err.print(f"[yellow]{escape(failure_line(f))}[/]", highlight=False, soft_wrap=True)
+    if len(failures) > limit:
+        err.print(f"[yellow]… and {len(failures) - limit} more failed records[/]")
+    for doc in watch.partial[:limit]:
+        err.print(f"[yellow]{escape(partial_line(doc))}[/]", highlight=False, soft_wrap=True)
+
+
 @index_app.command("add")
 def index_add(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders: text, HTML, JSONL(.gz), WARC(.gz).")],
     db: DbOption,
-    batch_size: Annotated[int, typer.Option(help="Documents per transaction.")] = 2000,
+    batch_size: Annotated[int, typer.Option(help="Documents per transaction (at least 1).")] = 2000,
+    keep_partial: KeepPartialOption = False,
+    follow_symlinks: FollowSymlinksOption = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
-    """Add reference documents to the index (a document with an existing id replaces it)."""
+    """Add reference documents to the index (a document with an existing id replaces it).
+
+    Exit code 0 when every record was read, 1 when some failed (the others are indexed),
+    2 when none could be read or on a usage error.
+    """
+    if batch_size < 1:
+        fail(f"--batch-size must be at least 1 (got {batch_size})")
     try:
         idx = open_index(db, create=True)
     except UnspunError as e:
         fail(str(e))
-    records = read_records(paths)
+    watch = PartialWatch()
+    records = watch.watch(read_records(paths, keep_partial=keep_partial, follow_symlinks=follow_symlinks))
     progress = Progress(
         SpinnerColumn(), TextColumn("indexing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=err, disable=quiet, transient=True,
@@ -107,16 +140,14 @@ def index_add(
         fail(str(e))
     total = len(idx)
     idx.close()
-    for f in result.failures[:50]:
-        err.print(f"[yellow]skipped[/] {f.location}: {f.reason}", highlight=False, soft_wrap=True)
-    if result.failed > 50:
-        err.print(f"[yellow]… and {result.failed - 50} more skipped records[/]")
+    _report_reading(result.failures, watch)
+    partial = f", kept partial {len(watch.partial)}" if watch.partial else ""
     typer.echo(
         f"added {result.added}, replaced {result.replaced}, unchanged {result.unchanged}, "
-        f"failed {result.failed}; {total} documents in {db}"
+        f"{failed_summary(result.failures)}{partial}; {total} documents in {db}"
     )
-    if result.failed and not (result.added or result.replaced or result.unchanged):
-        raise typer.Exit(2)
+    if result.failed:
+        raise typer.Exit(1 if (result.added or result.replaced or result.unchanged) else 2)
 
 
 @index_app.command("stats")
@@ -165,26 +196,37 @@ def check_cmd(
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.terminal,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file (- for stdout).", dir_okay=False)] = None,
     record: Annotated[str | None, typer.Option("--record", help="Record id, when the article file holds several.")] = None,
+    keep_partial: KeepPartialOption = False,
+    follow_symlinks: FollowSymlinksOption = False,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colours in the terminal report.")] = False,
     max_article: Annotated[int, typer.Option("--max-article", help="Longest article to check, in characters (0: no limit).", min=0)] = MAX_ARTICLE_CHARS,
 ) -> None:
-    """Trace ARTICLE to its sources and show what was done to it."""
+    """Trace ARTICLE to its sources and show what was done to it.
+
+    Exit code 1 when some --against records could not be read (the report is made from
+    the others); 2 on an error.
+    """
     if (db is None) == (not against):
         fail("give either --db FILE or --against PATH (not both)")
     protect = [*([Path(article)] if article != "-" else []), *(index_files(db) if db else []), *(against or [])]
+    failures: list[IngestFailure] = []
     try:
         if output is not None:
             check_target(output, protect)  # before the work: never over an input (the index...)
-        doc = read_article(article, record_id=record)
+        doc = read_article(article, record_id=record, keep_partial=keep_partial)
         if (problem := too_long(doc, max_article)) is not None:
             raise problem
+        if is_partial(doc):
+            err.print(f"[yellow]{escape(partial_line(doc))}[/]", highlight=False, soft_wrap=True)
+        watch = PartialWatch()
         if db is not None:
             idx = open_index(db, readonly=True)
         else:
             idx = memory_index()
-            result = idx.add(read_records(against or []))
-            for f in result.failures:
-                err.print(f"[yellow]skipped[/] {f.location}: {f.reason}", highlight=False, soft_wrap=True)
+            result = idx.add(watch.watch(read_records(
+                against or [], keep_partial=keep_partial, follow_symlinks=follow_symlinks)))
+            failures = result.failures
+            _report_reading(failures, watch)
             if not len(idx):
                 fail("--against: no readable documents")
         with idx:
@@ -192,6 +234,8 @@ def check_cmd(
     except UnspunError as e:
         fail(str(e))
     _emit(report, fmt, output, no_color, protect)
+    if failures:
+        raise typer.Exit(1)
 
 
 def _terminal(no_color: bool) -> Console | None:
@@ -387,12 +431,27 @@ def serve_cmd(
 
 
 def main() -> None:
-    """Entry point of the ``unspun`` console script."""
+    """Entry point of the ``unspun`` console script.
+
+    A usage error (a bad option value, a missing argument, an unknown command) is one
+    line on stderr with exit code 2, like every other error; a command alone, or
+    ``--help``, shows the help.
+    """
     try:
-        app()
+        code = app(standalone_mode=False)
+    except click_errors.NoArgsIsHelpError as e:  # a group alone: typer has shown its help
+        sys.exit(e.exit_code)
+    except click_errors.ClickException as e:
+        where = f" (see {e.ctx.command_path} --help)" if getattr(e, "ctx", None) else ""
+        err.print(f"[bold red]error:[/] {escape(e.format_message())}{where}", highlight=False, soft_wrap=True)
+        sys.exit(e.exit_code)
+    except typer.Abort:
+        err.print("aborted")
+        sys.exit(1)
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -50,10 +50,17 @@ class Document:
 
 @dataclass(frozen=True)
 class IngestFailure:
-    """A record that could not be read: where it is and why."""
+    """A record that could not be read: where it is and why.
+
+    ``kind`` is ``"error"`` (unreadable), ``"truncated"`` (a record cut short: the
+    input ends, or its declared length runs into the next record) or ``"skipped"``
+    (an input that is not a regular file: a FIFO, a device, a symbolic link not
+    followed). Every kind counts as a failed record.
+    """
 
     location: str
     reason: str
+    kind: str = field(default="error", compare=False)
 
     def __str__(self) -> str:
         return f"{self.location}: {self.reason}"

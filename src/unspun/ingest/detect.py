@@ -46,16 +46,34 @@ def _head_text(head: bytes) -> str:
     return head.decode("utf-8", errors="replace").lstrip("\ufeff")
 
 
-def _is_jsonl(text: str, name: str) -> bool:
-    first, sep, _ = text.lstrip().partition("\n")
+def _is_jsonl(text: str, name: str, *, strict: bool = False) -> bool:
+    """JSON Lines, judged from the head of a file.
+
+    Named ``.jsonl`` / ``.ndjson``: always. Otherwise the first line must open an
+    object, confirmed by a first line cut off by the end of the head, or by any complete
+    line of the head that parses as a JSON object (so one malformed first line does not
+    turn a JSONL file into one text document).
+    ``strict`` (a head that looks binary) accepts only the last kind of evidence.
+    """
+    first, sep, rest = text.lstrip().partition("\n")
+    named = name.endswith((".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz"))
+    if not strict and named:
+        return True  # named as JSONL: its lines are records, each one read or reported
     if not first.startswith("{"):
         return False
-    if not sep or name.endswith((".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")):
-        return True  # line cut off by the end of the head, or named as JSONL
-    try:
-        return isinstance(json.loads(first), dict)
-    except ValueError:
-        return False
+    if not strict and not sep:
+        return True  # line cut off by the end of the head
+    lines = [first, *rest.split("\n")[:-1]]  # the last piece may be cut off by the head
+    for line in lines[:200]:
+        line = line.strip()
+        if not line.startswith("{"):
+            continue
+        try:
+            if isinstance(json.loads(line), dict):
+                return True
+        except (ValueError, RecursionError):
+            continue
+    return False
 
 
 def _hint(name: str) -> str:
@@ -75,11 +93,12 @@ def _plain_format(head: bytes, name: str) -> str:
     body = head.removeprefix(b"\xef\xbb\xbf").lstrip()
     if body.startswith(b"WARC/"):
         return "warc"
-    if looks_binary(head):
-        return "binary"
     text = _head_text(head).lstrip()
-    if _is_jsonl(text, name.lower()):
-        return "jsonl"
+    binary = looks_binary(head)
+    if _is_jsonl(text, name.lower(), strict=binary) and not head.startswith(_BINARY_MAGIC):
+        return "jsonl"  # a NUL byte inside one line spoils that line, not the file
+    if binary:
+        return "binary"
     if text.startswith("<") and _HTML_START.search(text[:2048]):
         return "html"
     if _HTML_ANYWHERE.search(text[:1024]):

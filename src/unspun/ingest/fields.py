@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -25,6 +27,65 @@ _DATE_FORMATS = (
     "%B %d %Y",
     "%b %d %Y",
 )
+
+
+# A lone UTF-16 surrogate (e.g. JSON "\\ud83d" without its pair) is a str Python holds
+# but cannot encode: hashing, SQLite and every output would fail on it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+MAX_META_DEPTH = 64  # nesting of lists/objects kept in metadata
+# Metadata key marking a document kept from a truncated record (``--keep-partial``);
+# its value says how much of the record there was.
+PARTIAL_KEY = "unspun:partial"
+
+
+def is_partial(doc: Document) -> bool:
+    """True for a document read from a truncated record (kept with ``keep_partial``)."""
+    return PARTIAL_KEY in doc.meta
+
+
+def unicode_problem(value: str) -> str | None:
+    """Why ``value`` cannot be encoded as UTF-8 (a lone surrogate), or None when it can."""
+    if value.isascii():
+        return None
+    found = _SURROGATE.search(value)
+    if found is None:
+        return None
+    return f"lone surrogate U+{ord(found.group()):04X} at character {found.start()}"
+
+
+def _meta_problem(value: Any, path: str) -> str | None:
+    """The first unencodable string or too deep nesting in metadata, as a message."""
+    stack: list[tuple[Any, str, int]] = [(value, path, 0)]
+    while stack:
+        item, where, level = stack.pop()
+        if isinstance(item, str):
+            problem = unicode_problem(item)
+            if problem:
+                return f"invalid Unicode in {where}: {problem}"
+        elif isinstance(item, Mapping | list | tuple):
+            if level >= MAX_META_DEPTH:
+                return f"{where} nested more than {MAX_META_DEPTH} levels deep"
+            pairs = item.items() if isinstance(item, Mapping) else enumerate(item)
+            for key, sub in pairs:
+                if isinstance(key, str) and unicode_problem(key):
+                    return f"invalid Unicode in a key of {where}: {unicode_problem(key)}"
+                stack.append((sub, f"{where}[{key!r}]", level + 1))
+    return None
+
+
+def document_problem(doc: Document) -> str | None:
+    """Why ``doc`` cannot be stored (a lone surrogate or too deep metadata), or None.
+
+    Every reader builds documents through :func:`make_document`, which rejects such
+    values; indexes check again so that storage never sees a string it cannot encode.
+    """
+    for name in ("id", "text", "title", "url", "site", "published", "origin"):
+        value = getattr(doc, name)
+        if isinstance(value, str):
+            problem = unicode_problem(value)
+            if problem:
+                return f"invalid Unicode in '{name}': {problem}"
+    return _meta_problem(doc.meta, "meta") if doc.meta else None
 
 
 def as_str(value: Any) -> str | None:
@@ -92,7 +153,7 @@ def make_document(
     if "\x00" in body:
         raise IngestError(f"{origin or id}: binary data (NUL bytes) in text")
     url_s = as_str(url)
-    return Document(
+    doc = Document(
         id=id,
         text=body,
         title=as_str(title),
@@ -102,10 +163,28 @@ def make_document(
         meta=dict(meta or {}),
         origin=origin,
     )
+    problem = document_problem(doc)
+    if problem:
+        where = origin or id
+        raise IngestError(f"{printable(where)}: {problem}")
+    return doc
+
+
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f\u2028\u2029]")
+
+
+def printable(text: str) -> str:
+    """``text`` on one line and encodable: lone surrogates and line breaks escaped.
+
+    ``\\ud83d`` for a lone surrogate, ``\\n`` / ``\\x1b`` for control characters: what
+    a failure's location and reason hold, printed as one line of a summary.
+    """
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 def failure_from(exc: IngestError, where: str) -> IngestFailure:
     """An IngestFailure at ``where`` from an IngestError whose message may start with it."""
     message = str(exc)
     prefix = f"{where}: "
-    return IngestFailure(where, message.removeprefix(prefix))
+    return IngestFailure(printable(where), printable(message.removeprefix(prefix)))

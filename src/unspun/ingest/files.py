@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
+import io
 import os
+import stat
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,13 +16,14 @@ from unspun.errors import IngestError
 from unspun.models import Document, IngestFailure
 
 from .detect import HEAD_SIZE, detect_format
-from .fields import failure_from
+from .fields import failure_from, printable
 from .html import from_html
 from .jsonl import jsonl_records
-from .text import text_document
+from .text import UTF16_BOMS, text_document
 from .warc import warc_records
 
 Record = Document | IngestFailure
+_O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)  # opening a FIFO must not wait for a writer
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,54 +34,177 @@ class Source:
     location: str
 
 
-def walk(root: str | os.PathLike[str], *, recursive: bool = True) -> Iterator[Path | IngestFailure]:
-    """The files of an input path: itself if a file, else its non-hidden files, sorted."""
+def file_kind(mode: int) -> str | None:
+    """What a non-regular, non-folder file is (``a FIFO (named pipe)``...); None if regular."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    return "not a regular file"
+
+
+def _skipped(path: Path, what: str) -> IngestFailure:
+    return IngestFailure(printable(path.as_posix()), f"{what}, not a regular file", kind="skipped")
+
+
+def walk(
+    root: str | os.PathLike[str], *, recursive: bool = True, follow_symlinks: bool = False
+) -> Iterator[Path | IngestFailure]:
+    """The files of an input path: itself if a file, else its non-hidden files, sorted.
+
+    A path given is followed if it is a symbolic link; inside folders only regular files
+    are read: symbolic links are skipped unless ``follow_symlinks`` (each followed
+    folder once), FIFOs, devices and sockets are skipped, each with a failure saying so.
+    """
     path = Path(root)
-    if path.is_file():
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        missing = isinstance(exc, FileNotFoundError)
+        reason = "no such file or directory" if missing else f"cannot read ({exc.strerror or exc})"
+        yield IngestFailure(printable(path.as_posix()), reason)
+        return
+    if stat.S_ISREG(mode):
         yield path
         return
-    if not path.is_dir():
-        reason = "no such file or directory" if not path.exists() else "not a file or directory"
-        yield IngestFailure(path.as_posix(), reason)
+    if not stat.S_ISDIR(mode):
+        yield _skipped(path, file_kind(mode) or "not a regular file")
         return
     found: list[Path] = []
-    errors: list[OSError] = []
-    for current, dirs, files in os.walk(path, onerror=errors.append):
-        dirs[:] = [d for d in dirs if not d.startswith(".")] if recursive else []
-        found.extend(Path(current, f) for f in files if not f.startswith("."))
-    for error in errors:
-        yield IngestFailure(
-            Path(error.filename or path).as_posix(), f"cannot list ({error.strerror})"
-        )
+    problems: list[IngestFailure] = []
+    seen: set[tuple[int, int]] = set()
+    todo = [path]
+    while todo:
+        folder = todo.pop()
+        try:
+            info = folder.stat()
+            if (info.st_dev, info.st_ino) in seen:
+                continue  # a followed link back to a folder already read
+            seen.add((info.st_dev, info.st_ino))
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            problems.append(
+                IngestFailure(printable(folder.as_posix()), f"cannot list ({exc.strerror or exc})")
+            )
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            item = Path(entry.path)
+            try:
+                if entry.is_symlink():
+                    if not follow_symlinks:
+                        problems.append(IngestFailure(
+                            printable(item.as_posix()),
+                            "symbolic link, not followed (--follow-symlinks follows it)",
+                            kind="skipped",
+                        ))  # fmt: skip
+                        continue
+                    mode = item.stat().st_mode  # the target's
+                else:
+                    mode = entry.stat(follow_symlinks=False).st_mode
+            except OSError as exc:
+                problems.append(
+                    IngestFailure(printable(item.as_posix()), f"cannot read ({exc.strerror or exc})")
+                )
+                continue
+            if stat.S_ISDIR(mode):
+                if recursive:
+                    todo.append(item)
+            elif stat.S_ISREG(mode):
+                found.append(item)
+            else:
+                problems.append(_skipped(item, file_kind(mode) or "not a regular file"))
+    yield from sorted(problems, key=lambda f: f.location)
     yield from sorted(found, key=lambda p: p.relative_to(path).as_posix())
 
 
-def read_path(root: str | os.PathLike[str], *, recursive: bool = True) -> Iterator[Record]:
+def read_path(
+    root: str | os.PathLike[str],
+    *,
+    recursive: bool = True,
+    keep_partial: bool = False,
+    follow_symlinks: bool = False,
+) -> Iterator[Record]:
     """Every record under one input path; ids are relative to it when it is a folder."""
     base = Path(root)
-    for item in walk(root, recursive=recursive):
+    for item in walk(root, recursive=recursive, follow_symlinks=follow_symlinks):
         if isinstance(item, IngestFailure):
             yield item
             continue
         name = item.as_posix() if item == base else item.relative_to(base).as_posix()
+        # a file name that is not valid UTF-8 is named with its bytes escaped (\\xff)
+        source = Source(name=printable(name), location=printable(item.as_posix()))
         try:
-            yield from read_file(item, Source(name=name, location=item.as_posix()))
+            yield from read_file(
+                item, source, keep_partial=keep_partial,
+                follow_symlinks=follow_symlinks or item == base,
+            )  # fmt: skip
         except Exception as exc:  # a reader bug must not end a whole corpus run
-            yield IngestFailure(item.as_posix(), f"unexpected error ({type(exc).__name__}: {exc})")
+            yield IngestFailure(
+                source.location, printable(f"unexpected error ({type(exc).__name__}: {exc})")
+            )
 
 
-def read_file(path: Path, source: Source) -> Iterator[Record]:
+def open_regular(path: Path, *, follow_symlinks: bool = True) -> BinaryIO:
+    """``path`` opened for reading, refusing anything but a regular file without blocking.
+
+    Raises IngestError (kind in the message) for a FIFO, device, socket or folder, and
+    for a symbolic link when ``follow_symlinks`` is false; OSError when it cannot open.
+    """
+    flags = os.O_RDONLY | _O_NONBLOCK | getattr(os, "O_BINARY", 0)
+    if not follow_symlinks:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
     try:
-        handle = open(path, "rb")  # closed by the with block below
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if not follow_symlinks and path.is_symlink():
+            raise IngestError(f"{printable(path.as_posix())}: symbolic link, not followed") from None
+        raise exc
+    try:
+        kind = file_kind(os.fstat(fd).st_mode)
+        if kind is not None:
+            raise IngestError(f"{printable(path.as_posix())}: {kind}, not a regular file")
+        if _O_NONBLOCK:
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_file(
+    path: Path, source: Source, *, keep_partial: bool = False, follow_symlinks: bool = True
+) -> Iterator[Record]:
+    try:
+        handle = open_regular(path, follow_symlinks=follow_symlinks)  # closed below
+    except IngestError as exc:
+        reason = str(exc).removeprefix(f"{printable(path.as_posix())}: ")
+        yield IngestFailure(source.location, reason, kind="skipped")
+        return
     except OSError as exc:
         yield IngestFailure(source.location, f"cannot open ({exc.strerror or exc})")
         return
     with handle:
-        yield from read_stream(handle, source, hint=path.name)
+        yield from read_stream(handle, source, hint=path.name, keep_partial=keep_partial)
 
 
-def read_stream(stream: BinaryIO, source: Source, *, hint: str = "") -> Iterator[Record]:
-    """Records from a seekable binary stream, its format detected from the content."""
+def read_stream(
+    stream: BinaryIO, source: Source, *, hint: str = "", keep_partial: bool = False
+) -> Iterator[Record]:
+    """Records from a seekable binary stream, its format detected from the content.
+
+    ``keep_partial`` keeps what a truncated WARC record holds (marked in its metadata)
+    instead of reporting it as a failure only.
+    """
     where = source.location
     try:
         head = stream.read(HEAD_SIZE)
@@ -93,17 +219,30 @@ def read_stream(stream: BinaryIO, source: Source, *, hint: str = "") -> Iterator
     if fmt == "binary":
         yield IngestFailure(where, "binary file, not text")
     elif fmt in ("warc", "gzip-warc"):
-        yield from warc_records(stream, name=source.name, location=where)
+        yield from warc_records(stream, name=source.name, location=where, keep_partial=keep_partial)
     elif fmt == "jsonl":
-        yield from jsonl_records(stream, name=source.name, location=where)
+        yield from jsonl_records(_jsonl_lines(stream), name=source.name, location=where)
     elif fmt == "gzip-jsonl":
         with gzip.GzipFile(fileobj=stream) as lines:
-            yield from jsonl_records(lines, name=source.name, location=where)
+            yield from jsonl_records(_jsonl_lines(lines), name=source.name, location=where)
     else:
         try:
             yield _whole_document(stream, source, fmt)
         except IngestError as exc:
             yield failure_from(exc, where)
+
+
+def _jsonl_lines(stream: BinaryIO) -> Iterator[bytes] | io.TextIOWrapper:
+    """The lines of a JSONL stream: bytes, or str when it is UTF-16 (with a BOM)."""
+    try:
+        start = stream.read(2)
+        stream.seek(0)
+    except (OSError, EOFError, zlib.error):
+        start = b""  # a gzip cut short: reading the lines reports it, at line 1
+    if start not in UTF16_BOMS:
+        return stream  # type: ignore[return-value]  # iterating a binary file yields lines
+    # invalid UTF-16 becomes a lone surrogate: that record fails, the others are read
+    return io.TextIOWrapper(stream, encoding="utf-16", errors="unspun-utf16", newline="")  # type: ignore[arg-type]
 
 
 def _whole_document(stream: BinaryIO, source: Source, fmt: str) -> Document:

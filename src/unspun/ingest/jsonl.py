@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from unspun.errors import IngestError
 from unspun.models import Document, IngestFailure
 
-from .fields import as_str, failure_from
+from .fields import MAX_META_DEPTH, as_str, failure_from, printable
 from .html import from_html
 from .text import decode_bytes, from_text
 
@@ -26,7 +27,13 @@ def _first(obj: dict[str, Any], keys: Iterable[str]) -> tuple[str | None, Any]:
 
 
 def record_to_document(obj: dict[str, Any], *, default_id: str, origin: str) -> Document:
-    """A Document from one JSONL object; raises IngestError with the reason when unusable."""
+    """A Document from one JSONL object; raises IngestError with the reason when unusable.
+
+    Unusable: no text, invalid Unicode (a lone surrogate) in any field, or lists and
+    objects nested more than ``MAX_META_DEPTH`` levels deep.
+    """
+    if _too_deep(obj):
+        raise IngestError(f"{origin}: nested more than {MAX_META_DEPTH} levels deep")
     used = {"id", "text", "html", "url", "title"}
     site_key, site = _first(obj, _SITE_KEYS)
     if site_key is None:
@@ -54,13 +61,51 @@ def record_to_document(obj: dict[str, Any], *, default_id: str, origin: str) -> 
     raise IngestError(f"{origin}: missing or empty 'text'")
 
 
+def _too_deep(obj: Any, limit: int = MAX_META_DEPTH) -> bool:
+    """True when lists/objects in ``obj`` nest more than ``limit`` levels (iteratively)."""
+    stack = [(obj, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > limit:
+                return True
+            stack.extend((sub, depth + 1) for sub in (item.values() if isinstance(item, dict) else item))
+    return False
+
+
+def parse_line(raw: bytes | str, where: str, *, last: bool = False) -> dict[str, Any] | IngestFailure:
+    """One JSON line as an object, or the failure (located at ``where``) explaining why not.
+
+    ``last`` marks a final line without a line end: when it does not parse, the file
+    was most likely cut off, and the failure is of kind ``truncated``.
+    """
+    try:
+        text = raw if isinstance(raw, str) else decode_bytes(raw)
+        obj = json.loads(text)
+    except RecursionError:
+        return IngestFailure(where, f"invalid JSON (nested more than {MAX_META_DEPTH} levels deep)")
+    except (ValueError, UnicodeDecodeError) as exc:
+        if last:
+            return IngestFailure(
+                where, f"truncated record: the last line ends without a line end ({exc})",
+                kind="truncated",
+            )  # fmt: skip
+        return IngestFailure(where, f"invalid JSON ({exc})")
+    if not isinstance(obj, dict):
+        return IngestFailure(where, f"not a JSON object ({type(obj).__name__})")
+    if _too_deep(obj):
+        return IngestFailure(where, f"invalid JSON (nested more than {MAX_META_DEPTH} levels deep)")
+    return obj
+
+
 def jsonl_records(
-    lines: Iterable[bytes], *, name: str, location: str
+    lines: Iterable[bytes | str], *, name: str, location: str
 ) -> Iterator[Document | IngestFailure]:
     """Documents from JSON lines; a failure per bad line (``location:line``), then on.
 
     ``name`` makes default ids (``name:line``), ``location`` origins and failure locations.
-    Errors of the underlying stream (e.g. a truncated gzip) end the file with a failure.
+    A last line cut off mid-record is a ``truncated`` failure. Errors of the underlying
+    stream (e.g. a truncated gzip) end the file with a truncated failure.
     """
     seen = 0
     lineno = 0
@@ -70,20 +115,24 @@ def jsonl_records(
                 continue
             seen += 1
             where = f"{location}:{lineno}"
-            try:
-                obj = json.loads(decode_bytes(raw))
-            except (ValueError, UnicodeDecodeError) as exc:
-                yield IngestFailure(where, f"invalid JSON ({exc})")
-                continue
-            if not isinstance(obj, dict):
-                yield IngestFailure(where, f"not a JSON object ({type(obj).__name__})")
+            ends = raw.endswith(b"\n" if isinstance(raw, bytes) else "\n")
+            obj = parse_line(raw, where, last=not ends)
+            if isinstance(obj, IngestFailure):
+                yield obj
                 continue
             try:
                 yield record_to_document(obj, default_id=f"{name}:{lineno}", origin=where)
             except IngestError as exc:
                 yield failure_from(exc, where)
-    except (OSError, EOFError) as exc:
-        yield IngestFailure(f"{location}:{lineno + 1}", f"cannot read further: {exc}")
+            except RecursionError:
+                yield IngestFailure(where, "invalid JSON (nested too deeply)")
+            except Exception as exc:  # a reader bug costs this line only, not the file
+                reason = f"unexpected error ({type(exc).__name__}: {exc})"
+                yield IngestFailure(where, printable(reason))
+    except (OSError, EOFError, UnicodeDecodeError, zlib.error) as exc:
+        yield IngestFailure(
+            f"{location}:{lineno + 1}", f"cannot read further: {exc}", kind="truncated"
+        )
         return
     if not seen:
         yield IngestFailure(location, "empty file (no JSON lines)")

@@ -11,6 +11,25 @@ from unspun.models import Document
 from .fields import make_document
 
 _FIELDS = ("title", "url", "site", "published", "origin")
+UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+def _keep_lone_surrogate(exc: UnicodeError) -> tuple[str, int]:
+    """UTF-16 decode errors keep the bad code unit as a lone surrogate, checked later.
+
+    Invalid UTF-16 is a lone surrogate (or an odd last byte); keeping it as such lets the
+    record holding it fail with its location, instead of ending the whole file.
+    """
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    unit = exc.object[exc.start : exc.start + 2]
+    big = "be" in exc.encoding.lower()
+    if len(unit) == 2:
+        return chr(int.from_bytes(unit, "big" if big else "little")), exc.start + 2
+    return chr(0xDC00 | unit[0]), exc.start + 1
+
+
+codecs.register_error("unspun-utf16", _keep_lone_surrogate)
 
 
 def decode_bytes(data: bytes, charset: str | None = None) -> str:

@@ -8,7 +8,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import SettingsError
 from ..fingerprint import DEFAULT_PARAMS, FingerprintParams, features_many
+from ..ingest.fields import document_problem, printable, unicode_problem
 from ..models import Document, IngestFailure
 
 SCHEMA_VERSION = 1
@@ -118,20 +120,28 @@ class BaseIndex:
         ``records`` may mix :class:`Document` and :class:`IngestFailure` (as yielded by
         :func:`unspun.ingest.read_records`); failures are counted and listed. Each batch is
         written in one transaction: an interruption leaves the index as it was before
-        the batch in progress.
+        the batch in progress. A document holding a string that cannot be encoded (a
+        lone surrogate) is a failure, never written. Raises SettingsError when
+        ``batch_size`` is below 1.
         """
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise SettingsError(f"batch size must be a whole number of at least 1, not {batch_size!r}")
         result = AddResult()
         for batch in _batches(records, batch_size):
             todo: dict[str, tuple[Document, bool]] = {}
             existing = self._existing_texts(
-                list({r.id for r in batch if isinstance(r, Document)})
+                list({r.id for r in batch if isinstance(r, Document) and not unicode_problem(r.id)})
             )
             for rec in batch:
                 if isinstance(rec, IngestFailure):
                     result.failures.append(rec)
                     continue
                 if not rec.text.strip():
-                    result.failures.append(IngestFailure(rec.origin or rec.id, "empty text"))
+                    result.failures.append(IngestFailure(printable(rec.origin or rec.id), "empty text"))
+                    continue
+                problem = document_problem(rec)
+                if problem:
+                    result.failures.append(IngestFailure(printable(rec.origin or rec.id), problem))
                     continue
                 if rec.id in todo:  # same id twice in one batch: the later one wins
                     todo[rec.id] = (rec, todo[rec.id][1])

@@ -27,6 +27,7 @@ from typing import Any
 from .. import __version__
 from ..errors import IndexMismatchError, StoreError
 from ..fingerprint import DEFAULT_PARAMS, FingerprintParams, features
+from ..ingest.fields import unicode_problem
 from ..models import Document
 from .base import SCHEMA_VERSION, BaseIndex
 
@@ -165,6 +166,8 @@ class SQLiteIndex(BaseIndex):
         return out
 
     def _delete(self, doc_id: str) -> bool:
+        if not isinstance(doc_id, str) or unicode_problem(doc_id):
+            return False  # never stored: SQLite cannot even be asked about it
         row = self.conn.execute("SELECT num, text FROM docs WHERE id = ?", (doc_id,)).fetchone()
         if not row:
             return False
@@ -208,6 +211,8 @@ class SQLiteIndex(BaseIndex):
 
     # -- reading ------------------------------------------------------------------------
     def get(self, doc_id: str) -> Document | None:
+        if not isinstance(doc_id, str) or unicode_problem(doc_id):
+            return None  # never stored: SQLite cannot even be asked about it
         row = self.conn.execute("SELECT id, text, meta FROM docs WHERE id = ?", (doc_id,)).fetchone()
         return _row_doc(*row) if row else None
 
