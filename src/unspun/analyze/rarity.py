@@ -38,13 +38,13 @@ def grams(p: Prepared, start: int = 0, end: int | None = None) -> list[int]:
 def mark_stock_runs(
     article: Prepared,
     per_source: Mapping[str, Sequence[Unit]],
-    prepared: Mapping[str, Prepared],
+    gram_sets: Mapping[str, set[int]],
     group_of: Mapping[str, int],
     st: RaritySettings | None = None,
 ) -> None:
-    """Set ``unit.stock`` (tokens of stock runs) on every unit of ``per_source``."""
+    """Set ``unit.stock`` (tokens of stock runs) on every unit of ``per_source``;
+    ``gram_sets`` holds the word 4-grams (:func:`grams`) of every candidate, aligned or not."""
     st = st or RaritySettings()
-    gram_sets = {sid: set(grams(p)) for sid, p in prepared.items()}
     cache: dict[tuple[int, int], set[int]] = {}
     for sid, units in per_source.items():
         for u in units:

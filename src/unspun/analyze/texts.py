@@ -119,7 +119,7 @@ def trace_texts(
         units = align_units(article, p, st.align)
         if units:
             per_source[sid] = units
-    gram_sets = {sid: set(grams(p)) for sid, p in prepared.items() if sid in per_source}
+    gram_sets = {sid: set(grams(p)) for sid, p in prepared.items()}
 
     def containment(x: str, y: str) -> float:
         gx, gy = gram_sets[x], gram_sets[y]
@@ -129,7 +129,7 @@ def trace_texts(
     group_of = {sid: n for n, g in enumerate(groups) for sid in g}
     for n, sid in enumerate(s for s in prepared if s not in group_of):
         group_of[sid] = len(groups) + n
-    mark_stock_runs(article, per_source, prepared, group_of, st.rarity)
+    mark_stock_runs(article, per_source, gram_sets, group_of, st.rarity)
     late = {sid for sid in per_source if is_later(published.get(sid), article_published)}
     out: list[TextTrace] = []
     for later in (False, True):
