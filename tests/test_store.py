@@ -138,3 +138,30 @@ def test_frequent_feature_memory_forgets_after_deletions_in_another_connection(t
     assert writer.lookup(q, max_df=2, k=5) == found
     writer.close()
     reader.close()
+
+
+def test_lookup_many_reads_each_feature_once_and_ranks_like_lookup(tmp_path, monkeypatch):
+    from unspun.store.sqlite import SQLiteIndex
+
+    idx = unspun.open_index(str(tmp_path / "m.db"), create=True)
+    idx.add([Document(id=f"d{i}", text=f"Paragraph {i} about the harbour works and the ferry timetable. "
+                      + " ".join(f"word{i}x{j}" for j in range(40))) for i in range(6)])
+    from unspun.fingerprint import features
+
+    a = features(idx.get("d1").text, idx.params)
+    b = features(idx.get("d4").text, idx.params)
+    seen: list[int] = []
+    real = SQLiteIndex._postings
+
+    def counting(self, hashes, max_df):
+        hashes = list(hashes)
+        seen.extend(hashes)
+        return real(self, hashes, max_df)
+
+    monkeypatch.setattr(SQLiteIndex, "_postings", counting)
+    many = idx.lookup_many([a, b, a], max_df=100, k=3)
+    monkeypatch.undo()
+    assert len(seen) == len(a | b)  # each feature asked once
+    assert many == [idx.lookup(a, max_df=100, k=3), idx.lookup(b, max_df=100, k=3), idx.lookup(a, max_df=100, k=3)]
+    assert many[0][0][0] == "d1" and many[1][0][0] == "d4"
+    idx.close()

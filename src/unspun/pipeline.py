@@ -20,7 +20,7 @@ from .analyze.unsourced import covered_fraction, uncovered_runs
 from .analyze.verdict import VerdictSettings, decide
 from .errors import IngestError
 from .models import Document, Passage, Report, SourceMatch
-from .retrieve import retrieve, retrieve_lifts
+from .retrieve import retrieve, retrieve_with_lifts
 from .reworded import RewordSettings
 from .store.base import BaseIndex
 from .tokens import tokenize
@@ -33,7 +33,7 @@ class CheckSettings:
     """``candidates`` documents are always aligned; up to ``max_candidates`` when further
     ones still share ``extra_min_shared`` features and a third of the best one's (a long
     article stitched from many sources); and up to ``lift_candidates`` documents that are
-    the best match of a stretch of the article (:func:`unspun.retrieve.retrieve_lifts`: a
+    the best match of a stretch of the article (:func:`unspun.retrieve.retrieve_with_lifts`: a
     sentence or two lifted from a page that shares little else with the article)."""
 
     candidates: int = 12
@@ -50,16 +50,17 @@ class CheckSettings:
 
 
 def _candidates(doc: Document, index: BaseIndex, st: CheckSettings) -> list:
-    cands = retrieve(doc, index, k=max(st.candidates, st.max_candidates))
+    k = max(st.candidates, st.max_candidates)
+    if st.lift_candidates:
+        cands, lifts = retrieve_with_lifts(doc, index, k=k)
+    else:
+        cands, lifts = retrieve(doc, index, k=k), []
     if not cands:
         return []
     floor = max(st.extra_min_shared, cands[0].shared_features // 3)
     chosen = [c for n, c in enumerate(cands) if n < st.candidates or c.shared_features >= floor]
-    if st.lift_candidates:
-        have = {c.doc_id for c in chosen}
-        lifts = [c for c in retrieve_lifts(doc, index) if c.doc_id not in have]
-        chosen += lifts[: st.lift_candidates]
-    return chosen
+    have = {c.doc_id for c in chosen}
+    return chosen + [c for c in lifts if c.doc_id not in have][: st.lift_candidates]
 
 
 def _match(doc: Document, passages: tuple[Passage, ...], a_toks, evidence: dict | None = None) -> SourceMatch:

@@ -66,6 +66,41 @@ def stretches(text: str, *, min_words: int = 12, max_words: int = 60) -> list[st
     return out
 
 
+def retrieve_with_lifts(
+    article: Document | str,
+    index: BaseIndex,
+    *,
+    k: int = 10,
+    min_shared: int = 1,
+    per_stretch: int = 1,
+    lift_min_shared: int = 2,
+    max_df: int | None = None,
+) -> tuple[list[Candidate], list[Candidate]]:
+    """(:func:`retrieve` of the whole article, :func:`retrieve_lifts`) in one look-up: the
+    stretches' features are mostly the article's own, so each posting list is read once."""
+    text = article if isinstance(article, str) else article.text
+    whole = features(text, index.params)
+    if not whole:
+        return [], []
+    if max_df is None:
+        max_df = default_max_df(index.approx_size())
+    parts = [f for f in (features(part, index.params) for part in stretches(text)) if len(f) >= lift_min_shared]
+    hits = index.lookup_many([whole, *parts], max_df=max_df, k=max(k, per_stretch), min_shared=1)
+    ranked = [
+        Candidate(doc_id=i, score=n / len(whole), shared_features=n) for i, n in hits[0][:k] if n >= min_shared
+    ]
+    best: dict[str, Candidate] = {}
+    for feats, found in zip(parts, hits[1:], strict=True):
+        for doc_id, n in found[:per_stretch]:
+            if n < lift_min_shared:
+                continue
+            c = Candidate(doc_id=doc_id, score=n / len(feats), shared_features=n)
+            if doc_id not in best or c.score > best[doc_id].score:
+                best[doc_id] = c
+    lifts = sorted(best.values(), key=lambda c: (-c.score, -c.shared_features, c.doc_id))
+    return ranked, lifts
+
+
 def retrieve_lifts(
     article: Document | str,
     index: BaseIndex,
@@ -76,16 +111,6 @@ def retrieve_lifts(
 ) -> list[Candidate]:
     """For every stretch of the article, the ``per_stretch`` documents sharing most features
     with it (at least ``min_shared``), best stretch match first, each document once."""
-    text = article if isinstance(article, str) else article.text
-    if max_df is None:
-        max_df = default_max_df(index.approx_size())
-    best: dict[str, Candidate] = {}
-    for part in stretches(text):
-        feats = features(part, index.params)
-        if len(feats) < min_shared:
-            continue
-        for doc_id, n in index.lookup(feats, max_df=max_df, k=per_stretch, min_shared=min_shared):
-            c = Candidate(doc_id=doc_id, score=n / len(feats), shared_features=n)
-            if doc_id not in best or c.score > best[doc_id].score:
-                best[doc_id] = c
-    return sorted(best.values(), key=lambda c: (-c.score, -c.shared_features, c.doc_id))
+    return retrieve_with_lifts(
+        article, index, k=0, per_stretch=per_stretch, lift_min_shared=min_shared, max_df=max_df
+    )[1]

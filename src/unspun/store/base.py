@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Callable, Iterable, Iterator
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,12 +69,10 @@ class BaseIndex:
     def remove(self, ids: Iterable[str]) -> int:
         raise NotImplementedError
 
-    def _count(self, hashes: Iterable[int], max_df: int) -> dict[Any, int]:
-        """Documents (backend keys) sharing features with ``hashes`` -> number shared.
-
-        Features held by more than ``max_df`` documents are skipped (stop-listed): they
-        are boilerplate or common phrasing and say nothing about provenance.
-        """
+    def _postings(self, hashes: Iterable[int], max_df: int) -> dict[int, list[Any]]:
+        """Feature -> documents (backend keys) holding it, for the features of ``hashes``
+        held by at most ``max_df`` documents; the others are stop-listed (boilerplate or
+        common phrasing: they say nothing about provenance) and left out."""
         raise NotImplementedError
 
     def _resolve(self, keys: list[Any]) -> dict[Any, str]:
@@ -98,15 +97,29 @@ class BaseIndex:
         self, hashes: Iterable[int], *, max_df: int, k: int, min_shared: int = 1
     ) -> list[tuple[str, int]]:
         """The ``k`` documents sharing most features with ``hashes``: (doc id, shared)."""
-        counts = self._count(hashes, max_df)
-        # ties by backend key (document number or id), so the order is the same every run
-        top = heapq.nsmallest(
-            k * 2,
-            ((n, key) for key, n in counts.items() if n >= min_shared),
-            key=lambda x: (-x[0], x[1]),
-        )
-        names = self._resolve([key for _, key in top])
-        return [(names[key], n) for n, key in top if key in names][:k]
+        return self.lookup_many([hashes], max_df=max_df, k=k, min_shared=min_shared)[0]
+
+    def lookup_many(
+        self, groups: Sequence[Iterable[int]], *, max_df: int, k: int, min_shared: int = 1
+    ) -> list[list[tuple[str, int]]]:
+        """:meth:`lookup` for several feature sets at once (an article and its stretches):
+        each feature's postings are read once, whatever the number of sets holding it."""
+        sets = [set(g) for g in groups]
+        postings = self._postings(set().union(*sets), max_df) if sets else {}
+        ranked = []
+        for hashes in sets:
+            counts: dict[Any, int] = defaultdict(int)
+            for h in hashes:
+                for key in postings.get(h, ()):
+                    counts[key] += 1
+            # ties by backend key (document number or id), so the order is the same every run
+            ranked.append(heapq.nsmallest(
+                k * 2,
+                ((n, key) for key, n in counts.items() if n >= min_shared),
+                key=lambda x: (-x[0], x[1]),
+            ))
+        names = self._resolve(list({key for top in ranked for _, key in top}))
+        return [[(names[key], n) for n, key in top if key in names][:k] for top in ranked]
 
     def add(
         self,

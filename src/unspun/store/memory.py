@@ -16,7 +16,7 @@ class MemoryIndex(BaseIndex):
         self.params = params
         self._docs: dict[str, Document] = {}
         self._feats: dict[str, set[int]] = {}
-        self._postings: dict[int, set[str]] = defaultdict(set)
+        self._by_feature: dict[int, set[str]] = defaultdict(set)
 
     def _existing_texts(self, ids: list[str]) -> dict[str, str]:
         return {i: self._docs[i].text for i in ids if i in self._docs}
@@ -28,15 +28,15 @@ class MemoryIndex(BaseIndex):
             self._docs[doc.id] = doc
             self._feats[doc.id] = feats
             for h in feats:
-                self._postings[h].add(doc.id)
+                self._by_feature[h].add(doc.id)
 
     def _drop(self, doc_id: str) -> None:
         for h in self._feats.pop(doc_id, ()):
-            p = self._postings.get(h)
+            p = self._by_feature.get(h)
             if p is not None:
                 p.discard(doc_id)
                 if not p:
-                    del self._postings[h]
+                    del self._by_feature[h]
         self._docs.pop(doc_id, None)
 
     def get(self, doc_id: str) -> Document | None:
@@ -53,14 +53,13 @@ class MemoryIndex(BaseIndex):
     def _resolve(self, keys: list[Any]) -> dict[Any, str]:
         return {k: k for k in keys if k in self._docs}
 
-    def _count(self, hashes: Iterable[int], max_df: int) -> dict[Any, int]:
-        counts: dict[Any, int] = defaultdict(int)
+    def _postings(self, hashes: Iterable[int], max_df: int) -> dict[int, list[Any]]:
+        out: dict[int, list[Any]] = {}
         for h in set(hashes):
-            p = self._postings.get(h)
+            p = self._by_feature.get(h)
             if p and len(p) <= max_df:
-                for d in p:
-                    counts[d] += 1
-        return dict(counts)
+                out[h] = list(p)
+        return out
 
     def __len__(self) -> int:
         return len(self._docs)
@@ -70,6 +69,6 @@ class MemoryIndex(BaseIndex):
             "backend": "memory",
             "documents": len(self._docs),
             "postings": sum(len(f) for f in self._feats.values()),
-            "distinct_features": len(self._postings),
+            "distinct_features": len(self._by_feature),
             "params": self.params.to_dict(),
         }

@@ -19,7 +19,6 @@ import itertools
 import json
 import os
 import sqlite3
-from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -216,8 +215,8 @@ class SQLiteIndex(BaseIndex):
         row = self.conn.execute("SELECT id, text, meta FROM docs WHERE id = ?", (doc_id,)).fetchone()
         return _row_doc(*row) if row else None
 
-    def _count(self, hashes: Iterable[int], max_df: int) -> dict[Any, int]:
-        counts: dict[Any, int] = defaultdict(int)
+    def _postings(self, hashes: Iterable[int], max_df: int) -> dict[int, list[Any]]:
+        out: dict[int, list[Any]] = {}
         q = "SELECT doc FROM postings WHERE h = ? LIMIT ?"
         ex = self.conn.execute
         lim = max_df + 1
@@ -232,11 +231,11 @@ class SQLiteIndex(BaseIndex):
                 continue  # known to be held by more documents than max_df: stop-listed
             rows = ex(q, (h, lim)).fetchall()
             if len(rows) <= max_df:
-                for (d,) in rows:
-                    counts[d] += 1
+                if rows:
+                    out[h] = [d for (d,) in rows]
             else:
                 frequent[h] = len(rows)
-        return counts
+        return out
 
     def _resolve(self, keys: list[Any]) -> dict[Any, str]:
         if not keys:
