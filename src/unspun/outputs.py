@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .errors import OutputError
+from .ingest.files import file_kind
 
 STDOUT = "-"
 #: files SQLite keeps next to a database while it is open
@@ -33,18 +34,6 @@ def index_files(db: str | Path) -> list[Path]:
     """An SQLite index and the companion files that live beside it."""
     p = Path(db).expanduser()
     return [p, *(p.with_name(p.name + s) for s in SQLITE_COMPANIONS)]
-
-
-def _kind(mode: int) -> str:
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISFIFO(mode):
-        return "a FIFO (named pipe)"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "not a regular file"
 
 
 def _same(a: Path, b: Path) -> bool:
@@ -90,7 +79,7 @@ def check_target(target: str | Path, protect: Iterable[str | Path] = ()) -> Path
     except OSError as e:
         raise OutputError(f"-o {shown}: {e.strerror or e}") from None
     if st is not None and not stat.S_ISREG(st.st_mode):
-        raise OutputError(f"-o {shown}: {_kind(st.st_mode)}, not a regular file; give a file name")
+        raise OutputError(f"-o {shown}: {file_kind(st.st_mode)}, not a regular file; give a file name")
     folder = path.parent
     if not folder.is_dir():
         raise OutputError(f"-o {shown}: folder {Path(shown).expanduser().parent} does not exist")

@@ -47,7 +47,7 @@ def file_kind(mode: int) -> str | None:
     if stat.S_ISSOCK(mode):
         return "a socket"
     if stat.S_ISDIR(mode):
-        return "a directory"
+        return "a folder"
     return "not a regular file"
 
 
