@@ -84,14 +84,8 @@ def evidence_figures(groups: list[list[Unit]], st: SourceSettings) -> dict:
 
 def has_evidence(groups: list[list[Unit]], st: SourceSettings) -> bool:
     """Enough copying outside quotations, in at least one passage of substance."""
-    evidence = sum(
-        u.evidence - u.stock
-        for g in groups
-        for u in g
-        if u.containment >= st.min_containment and not is_template(u)
-    )
-    longest = max((sum(u.matched for u in g) for g in groups), default=0)
-    return evidence >= st.min_evidence and longest >= st.min_passage_tokens
+    f = evidence_figures(groups, st)
+    return f["copied_run_words"] >= st.min_evidence and f["longest_passage_words"] >= st.min_passage_tokens
 
 
 def reason(figures: dict, copies: int = 0) -> str:
