@@ -112,6 +112,8 @@ class CaseResult:
     seconds: float
     missed: list[str] = field(default_factory=list)
     reported: list[str] = field(default_factory=list)
+    evidence_lost: dict[str, int] = field(default_factory=dict)  # why pairs were not covered
+    findings: dict[str, int] = field(default_factory=dict)  # findings of the report, by kind
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -135,17 +137,25 @@ def score_case(case: dict[str, Any], report: Any, seconds: float) -> CaseResult:
     named, same = reported_pages(report)
     named.discard(case["suspect"]["url"])
     covered = 0
+    lost: Counter = Counter()
     for ev in case.get("evidence", []):
         start = text.find(ev["suspect_snippet"])
         if start < 0:
+            lost["snippet not in text"] += 1
             continue
         snip = (start, start + len(ev["suspect_snippet"]))
+        hit = found = False
         for s in report.sources:
             if ev["source_url"] not in same.get(s.doc.id, ()):
                 continue
+            found = True
             if any(2 * _overlap(p.article_span, snip) >= snip[1] - snip[0] for p in s.passages):
-                covered += 1
+                hit = True
                 break
+        if hit:
+            covered += 1
+        else:
+            lost["source not reported" if not found else "no passage over the snippet"] += 1
     false = sorted(named & set(distractors) - truth)
     own = truth | set(distractors)
     other = sorted(named - own)
@@ -172,11 +182,13 @@ def score_case(case: dict[str, Any], report: Any, seconds: float) -> CaseResult:
         seconds=seconds,
         missed=sorted(truth - named),
         reported=[s.doc.id for s in report.sources],
+        evidence_lost=dict(lost),
+        findings=dict(Counter(f.kind for f in report.findings)),
     )
 
 
 def run_unspun(
-    cases: Sequence[dict[str, Any]], pages: dict[str, dict[str, Any]], work: Path
+    cases: Sequence[dict[str, Any]], pages: dict[str, dict[str, Any]], work: Path, settings: Any = None
 ) -> tuple[list[CaseResult], dict[str, Any]]:
     import unspun
 
@@ -199,7 +211,7 @@ def run_unspun(
             index.remove([s["url"]])
         try:
             t1 = time.perf_counter()
-            report = unspun.check(art, index)
+            report = unspun.check(art, index, settings) if settings is not None else unspun.check(art, index)
             results.append(score_case(case, report, time.perf_counter() - t1))
         finally:
             if held is not None:
@@ -348,6 +360,18 @@ def render_md(res: dict[str, Any]) -> str:
                   + ", ".join(f"{k} {100 * lo:.0f}-{100 * hi:.0f}%" if k != "false_per_200"
                               else f"false sources per 200 distractors {lo:.2f}-{hi:.2f}"
                               for k, (lo, hi) in b.items()) + "."]
+    if res.get("evidence_lost"):
+        by_kind: dict[str, Counter] = defaultdict(Counter)
+        for r in res["cases_detail"]:
+            by_kind[r["kind"]].update(r["evidence_lost"])
+        lines += ["", "Evidence pairs not covered, by why: "
+                  + ", ".join(f"{k} {v}" for k, v in sorted(res["evidence_lost"].items()))
+                  + " (by kind: " + "; ".join(
+                      f"{kind}: " + ", ".join(f"{k} {v}" for k, v in sorted(c.items()))
+                      for kind, c in sorted(by_kind.items()) if c) + ")."]
+    if res.get("findings"):
+        lines += ["", "Findings in the 72 reports, by kind: "
+                  + ", ".join(f"{k} {v}" for k, v in sorted(res["findings"].items())) + "."]
     lines += ["", "## Verdicts by kind", "", "| kind | " + " | ".join(res["labels"]) + " |",
               "|---|" + "---|" * len(res["labels"])]
     for k in KINDS:
@@ -378,6 +402,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--case", action="append", help="only these case ids (no files written)")
     ap.add_argument("--no-baselines", action="store_true")
     ap.add_argument("-v", "--verbose", action="store_true", help="one line per case")
+    ap.add_argument("--min-evidence", type=int, help="the evidence rule's threshold (words), to see what another one gives")
     args = ap.parse_args(argv)
 
     path = cases_path(args.cases)
@@ -390,7 +415,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     import unspun
 
     with tempfile.TemporaryDirectory(prefix="unspun-real-") as tmp:
-        results, index_info = run_unspun(checked, pages, Path(tmp))
+        settings = None
+        if args.min_evidence is not None:
+            import dataclasses
+
+            from unspun.analyze.sources import SourceSettings
+            from unspun.pipeline import CheckSettings
+
+            settings = CheckSettings(sources=dataclasses.replace(SourceSettings(), min_evidence=args.min_evidence))
+        results, index_info = run_unspun(checked, pages, Path(tmp), settings)
     rows = [r.to_dict() for r in results]
     if args.verbose or args.case:
         for r in rows:
@@ -403,7 +436,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"    missed: {r['missed']}")
     summary = summarize(rows)
     res: dict[str, Any] = {
-        "command": "PYTHONPATH=src:. python -m bench.real" + (" --no-baselines" if args.no_baselines else ""),
+        "command": "PYTHONPATH=src:. python -m bench.real" + (" --no-baselines" if args.no_baselines else "")
+        + (f" --min-evidence {args.min_evidence}" if args.min_evidence is not None else ""),
         "date": time.strftime("%Y-%m-%d"),
         "version": unspun.__version__,
         "cases": len(checked),
@@ -421,6 +455,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         conf[r["kind"]][r["label"]] += 1
     res["confusion"] = {k: dict(v) for k, v in conf.items()}
     res["gate"] = gate_metrics(summary)
+    res["evidence_lost"] = dict(sum((Counter(r["evidence_lost"]) for r in rows), Counter()))
+    res["findings"] = dict(sum((Counter(r["findings"]) for r in rows), Counter()))
     res["bootstrap"] = bootstrap(rows)
     if args.no_baselines:
         res["minhash"] = res["ngram5"] = {}
