@@ -136,8 +136,10 @@ def trace_texts(
         # a text is earlier when one of its documents may be; later texts compete apart
         chosen = [g for g in groups if all(m in late for m in g) == later]
         lead = {g[0]: g for g in chosen}
+        best = {g[0]: best_units(g, per_source) for g in chosen}
+        member_of = {id(u): sid for b in best.values() for sid, u in b.values()}
         winners = resolve_overlaps(
-            {g[0]: [u for _, (_, u) in sorted(best_units(g, per_source).items())] for g in chosen},
+            {key: [u for _, (_, u) in sorted(b.items())] for key, b in best.items()},
             st.sources,
         )
         owner = _owners(winners)
@@ -160,7 +162,11 @@ def trace_texts(
             # on the sentences no other text explains as well (a sentence that two texts
             # share, such as a wire or press-release sentence both carry, is evidence for
             # the one that explains more of the article, not for both)
-            text_groups = group_passages([u for u in kept if u.a_sent in owned], st.align)
+            # passages are grouped per document (their source-side order is that document's)
+            text_groups = [
+                g for sid in lead[key]
+                for g in group_passages([u for u in kept if u.a_sent in owned and member_of[id(u)] == sid], st.align)
+            ]
             figures = evidence_figures(text_groups, st.sources)
             figures["shared_sentences"] = len(sents) - len(owned)
             accepted = has_evidence(text_groups, st.sources) or any(m[2].accepted for m in members)
