@@ -188,12 +188,13 @@ def score_case(case: dict[str, Any], report: Any, seconds: float) -> CaseResult:
 
 
 def run_unspun(
-    cases: Sequence[dict[str, Any]], pages: dict[str, dict[str, Any]], work: Path, settings: Any = None
+    cases: Sequence[dict[str, Any]], pages: dict[str, dict[str, Any]], work: Path, settings: Any = None,
+    semantic: bool = False,
 ) -> tuple[list[CaseResult], dict[str, Any]]:
     import unspun
 
     db = work / "real.db"
-    index = unspun.open_index(str(db), create=True)
+    index = unspun.open_index(str(db), create=True, semantic=semantic)
     docs = [
         unspun.from_text(p["text"], id=url, url=url, published=p.get("published"))
         for url, p in pages.items()
@@ -402,6 +403,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--case", action="append", help="only these case ids (no files written)")
     ap.add_argument("--no-baselines", action="store_true")
     ap.add_argument("-v", "--verbose", action="store_true", help="one line per case")
+    ap.add_argument("--semantic", action="store_true",
+                    help="index with sentence vectors (the semantic extra); writes real_semantic.{md,json}")
     ap.add_argument("--min-evidence", type=int, help="the evidence rule's threshold (words), to see what another one gives")
     args = ap.parse_args(argv)
 
@@ -423,7 +426,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from unspun.pipeline import CheckSettings
 
             settings = CheckSettings(sources=dataclasses.replace(SourceSettings(), min_evidence=args.min_evidence))
-        results, index_info = run_unspun(checked, pages, Path(tmp), settings)
+        results, index_info = run_unspun(checked, pages, Path(tmp), settings, semantic=args.semantic)
     rows = [r.to_dict() for r in results]
     if args.verbose or args.case:
         for r in rows:
@@ -437,6 +440,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     summary = summarize(rows)
     res: dict[str, Any] = {
         "command": "PYTHONPATH=src:. python -m bench.real" + (" --no-baselines" if args.no_baselines else "")
+        + (" --semantic" if args.semantic else "")
         + (f" --min-evidence {args.min_evidence}" if args.min_evidence is not None else ""),
         "date": time.strftime("%Y-%m-%d"),
         "version": unspun.__version__,
@@ -470,8 +474,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.case:
         out = Path(args.out)
         out.mkdir(parents=True, exist_ok=True)
-        (out / "real.json").write_text(json.dumps(res, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-        (out / "real.md").write_text(md, encoding="utf-8")
+        name = "real_semantic" if args.semantic else "real"
+        (out / f"{name}.json").write_text(json.dumps(res, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        (out / f"{name}.md").write_text(md, encoding="utf-8")
     return 0
 
 

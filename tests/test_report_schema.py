@@ -23,7 +23,7 @@ from unspun.report.json_report import load_schema, to_json, validate
 def test_schema_is_shipped_and_valid():
     schema = load_schema()
     jsonschema.Draft202012Validator.check_schema(schema)
-    assert schema["properties"]["report_version"] == {"const": "2"}
+    assert schema["properties"]["report_version"] == {"const": "3"}
     kinds = schema["$defs"]["finding"]["properties"]["kind"]["enum"]
     from unspun.analyze.findings import KINDS
     from unspun.analyze.verdict import LABELS

@@ -111,12 +111,16 @@ class Passage:
     similarity: float
     matched_tokens: int
     edits: tuple[Edit, ...] = ()
-    #: ``copied`` (word runs shared, token edits classified) or ``reworded`` (the sentence
-    #: was rewritten from this source sentence: same facts in order, few shared runs; no edits)
+    #: ``copied`` (word runs shared, token edits classified), ``reworded`` (the sentence
+    #: was rewritten from this source sentence: same facts in order, few shared runs; no
+    #: edits; ``similarity`` is the content-word overlap) or ``rewritten`` (the semantic
+    #: layer aligned it: sentence vectors in the same order; ``similarity`` is their cosine,
+    #: ``anchors`` the names and numbers both sentences hold; the pair may cross languages)
     kind: str = "copied"
+    anchors: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "kind": self.kind,
             "article_span": list(self.article_span),
             "source_span": list(self.source_span),
@@ -124,6 +128,9 @@ class Passage:
             "matched_tokens": self.matched_tokens,
             "edits": [e.to_dict() for e in self.edits],
         }
+        if self.kind == "rewritten":
+            out["anchors"] = list(self.anchors)
+        return out
 
 
 @dataclass(frozen=True)
@@ -211,11 +218,16 @@ class Report:
     sources: tuple[SourceMatch, ...]
     unsourced: tuple[UnsourcedSpan, ...]
     unspun_version: str
-    report_version: str = "2"
+    report_version: str = "3"
     findings: tuple[Finding, ...] = ()
     #: documents dated after the article that carry its text: not sources (a later page
     #: cannot be the source of an earlier one), but copies of it or of a common origin
     later_copies: tuple[SourceMatch, ...] = ()
+    #: the semantic layer: ``status`` ("on", or "off: <why>") and the article's language
+    #: (detected only when the layer is on)
+    semantic: dict[str, Any] = field(
+        default_factory=lambda: {"status": "off", "article_language": None}, compare=False, hash=False
+    )
 
     def to_dict(self) -> dict[str, Any]:
         a = self.article
@@ -236,4 +248,5 @@ class Report:
             "unsourced": [u.to_dict() for u in self.unsourced],
             "findings": [f.to_dict() for f in self.findings],
             "later_copies": [c.to_dict() for c in self.later_copies],
+            "semantic": dict(self.semantic),
         }

@@ -1,7 +1,10 @@
 """The one place where the stages are wired: ``check(article, index) -> Report``.
 
-retrieve (whole article and stretches) -> align and decide which texts the article took
-(:mod:`unspun.analyze.texts`) -> unsourced spans -> findings -> verdict -> report.
+retrieve (whole article and stretches; with the semantic layer, also the documents
+nearest the article's vector) -> align and decide which texts the article took
+(:mod:`unspun.analyze.texts`) -> rewritten sentences and cross-language sources
+(:mod:`unspun.analyze.rewrites`, semantic layer only) -> unsourced spans -> findings ->
+verdict -> report.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from .align import AlignSettings, prepare
 from .analyze.copies import CopySettings
 from .analyze.findings import find_all
 from .analyze.rarity import RaritySettings
+from .analyze.rewrites import SemanticSettings, add_rewrites
 from .analyze.sources import SourceSettings, reason
 from .analyze.texts import SourceTrace, TextTrace, trace_sources, trace_texts
 from .analyze.unsourced import covered_fraction, uncovered_runs
@@ -47,6 +51,23 @@ class CheckSettings:
     rarity: RaritySettings = field(default_factory=RaritySettings)
     reword: RewordSettings = field(default_factory=RewordSettings)
     verdict: VerdictSettings = field(default_factory=VerdictSettings)
+    #: the semantic layer (:mod:`unspun.semantic`): used when True, the extra is installed
+    #: and the index holds sentence vectors; the report says which (``Report.semantic``)
+    use_semantic: bool = True
+    semantic: SemanticSettings = field(default_factory=SemanticSettings)
+
+
+def _semantic(doc: Document, index: BaseIndex, st: CheckSettings) -> tuple[dict, object | None]:
+    """(the report's ``semantic`` block, the article's vectors when the layer is on)."""
+    from .semantic import status
+
+    state = status(index) if st.use_semantic else "off: turned off in the check settings"
+    if state != "on":
+        return {"status": state, "article_language": None}, None
+    from .semantic.vectors import embed_texts
+
+    vecs = embed_texts([doc.text])[0]
+    return {"status": "on", "article_language": vecs.lang}, vecs
 
 
 def _candidates(doc: Document, index: BaseIndex, st: CheckSettings) -> list:
@@ -85,9 +106,13 @@ def check(
         raise IngestError(f"{doc.id}: the article has no text")
     a_toks = tokenize(doc.text)
     a = prepare(a_toks)
+    semantic, a_vecs = _semantic(doc, index, st)
     docs: dict[str, Document] = {}
-    for cand in _candidates(doc, index, st):
-        src = index.get(cand.doc_id)
+    wanted = [c.doc_id for c in _candidates(doc, index, st)]
+    if a_vecs is not None:
+        wanted += [i for i, _ in index.nearest(a_vecs.vec, st.semantic.candidates) if i not in wanted]
+    for doc_id in wanted:
+        src = index.get(doc_id)
         if src is None or (src.id == doc.id and src.text == doc.text):
             continue
         docs[src.id] = src
@@ -108,6 +133,8 @@ def check(
         figures["reason"] = reason(figures, len(copies))
         match = dataclasses.replace(_match(docs[first.source], first.passages, a_toks, figures), copies=copies)
         (later_copies if tt.later else sources).append(match)
+    if a_vecs is not None:
+        sources = add_rewrites(doc, a_vecs, sources, docs, index.vectors(list(docs)), a_toks, st.semantic)
     later_copies.sort(key=lambda s: (-s.evidence["text_coverage"], s.doc.id))
     sources.sort(key=lambda s: (-s.evidence["text_coverage"], -s.score, s.doc.id))
     # what each text adds to the stronger ones: a page that repeats another source's
@@ -138,4 +165,5 @@ def check(
         unspun_version=__version__,
         findings=findings,
         later_copies=tuple(later_copies),
+        semantic=semantic,
     )

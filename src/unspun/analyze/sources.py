@@ -90,6 +90,14 @@ def has_evidence(groups: list[list[Unit]], st: SourceSettings) -> bool:
 
 def reason(figures: dict, copies: int = 0) -> str:
     """Why a source was accepted, in one sentence, from its evidence figures."""
+    if figures.get("language_pair"):
+        src, _, art = figures["language_pair"].partition("->")
+        n, k = figures.get("rewritten_sentences", 0), figures.get("anchored_sentences", 0)
+        return (
+            f"Translation ({src} to {art}): {n} article sentence{'s' if n != 1 else ''} align in "
+            f"order with this text's (mean vector similarity {figures.get('mean_similarity', 0):.2f}), "
+            f"{k} of them sharing names or numbers."
+        )
     parts = [
         f"{figures.get('copied_run_words', 0)} words copied in runs of four or more outside "
         f"quotations (longest {figures.get('longest_run', 0)}), over "
@@ -103,6 +111,10 @@ def reason(figures: dict, copies: int = 0) -> str:
     if figures.get("reworded_sentences"):
         n = figures["reworded_sentences"]
         parts.append(f"{n} further sentence{'s' if n != 1 else ''} reworded in the same order")
+    if figures.get("rewritten_sentences"):
+        n = figures["rewritten_sentences"]
+        parts.append(f"{n} further sentence{'s' if n != 1 else ''} rewritten in the same order "
+                     "(aligned by sentence vectors)")
     if copies:
         parts.append(f"the same text is on {copies} other page{'s' if copies != 1 else ''} (listed as copies)")
     return "; ".join(parts) + "."

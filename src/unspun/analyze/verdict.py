@@ -76,7 +76,7 @@ def rewrite_share(sources: Sequence[SourceMatch], text: str) -> tuple[float, int
     swapped = matched = reworded = sentences = 0
     for s in sources:
         for p in s.passages:
-            if p.kind == "reworded":
+            if p.kind in ("reworded", "rewritten"):
                 sentences += 1
                 reworded += len(text[p.article_span[0] : p.article_span[1]].split())
                 continue
@@ -145,13 +145,16 @@ def decide(
         return Verdict("original", f"No source in the index explains more than {coverage:.0%} of the article.")
     density, swaps = spin_density(sources)
     changed, reworded = rewrite_share(sources, text or "")
+    rewritten = sum(1 for s in sources for p in s.passages if p.kind == "rewritten")
     major = [s for s in sources if own_coverage(s) >= st.min_source_share]
     parts = ", ".join(f"{text_coverage(s):.0%} from {_name(s)}" for s in sources[:3])
     if len(sources) > 3:
         parts += f" and {len(sources) - 3} more"
     tail = ", ".join([
         f"{_plural(swaps, 'synonym swap', 'synonym swaps')} ({density:.0%} of copied words)",
-        *([_plural(reworded, "reworded sentence", "reworded sentences")] if reworded else []),
+        *([_plural(reworded - rewritten, "reworded sentence", "reworded sentences")]
+          if reworded > rewritten else []),
+        *([_plural(rewritten, "rewritten sentence", "rewritten sentences")] if rewritten else []),
         *evidence_counts(sources, findings),
         f"{unsourced_share:.0%} unsourced",
     ])
@@ -161,6 +164,9 @@ def decide(
         return Verdict("mostly-unsourced", f"Only {coverage:.0%} of the article has a source: {parts}; {tail}.")
     label = "verbatim-copy" if changed < st.light_spin else "light-spin" if changed < st.heavy_spin else "heavy-spin"
     what = {"verbatim-copy": "Copy", "light-spin": "Lightly spun copy", "heavy-spin": "Heavily spun copy"}[label]
+    pair = sources[0].evidence.get("language_pair")
+    if pair:
+        label, what = "heavy-spin", f"Translation ({pair.replace('->', ' to ')})"
     return Verdict(label, f"{what} of {_name(sources[0])}: {parts}; {tail}.")
 
 

@@ -156,13 +156,22 @@ class _SourceView:
     copies: list[dict] = field(default_factory=list)
 
 
+def _kind_class(kind: str) -> tuple[str, ...]:
+    """Extra CSS class of a passage: reworded (rw) and rewritten (rt) are shown apart."""
+    return {"reworded": ("rw",), "rewritten": ("rt",)}.get(kind, ())
+
+
+def _kind_note(kind: str) -> str:
+    return {"reworded": " (reworded)", "rewritten": " (rewritten)"}.get(kind, "")
+
+
 def _source_view(n: int, s: SourceMatch, findings: tuple[Finding, ...]) -> _SourceView:
     text = s.doc.text
     layers: list[Layer] = []
     ordered = sorted(s.passages, key=lambda p: p.article_span)
     for k, p in enumerate(ordered, 1):
-        layers.append(Layer(*p.source_span, ("p", _colour(n)) + (("rw",) if p.kind == "reworded" else ()),
-                            f"passage {k}{' (reworded)' if p.kind == 'reworded' else ''}: article {p.article_span[0]}–{p.article_span[1]}",
+        layers.append(Layer(*p.source_span, ("p", _colour(n)) + _kind_class(p.kind),
+                            f"passage {k}{_kind_note(p.kind)}: article {p.article_span[0]}–{p.article_span[1]}",
                             1, (("data-p", f"{n}-{k}"),)))
         for e in p.edits:
             layers.append(Layer(*e.source_span, ("e", f"e-{e.kind}") + (("q",) if e.in_quote else ()),
@@ -209,9 +218,15 @@ def _article_runs(report: Report) -> list[Run]:
     for n, s in enumerate(report.sources, 1):
         name = s.doc.site or s.doc.title or s.doc.id
         for k, p in enumerate(sorted(s.passages, key=lambda p: p.article_span), 1):
-            what = (f"reworded from source {n} ({name}), passage {k}: content overlap {p.similarity:.2f}"
-                    if p.kind == "reworded" else f"source {n} ({name}), passage {k}: similarity {p.similarity:.2f}")
-            layers.append(Layer(*p.article_span, ("p", _colour(n)) + (("rw",) if p.kind == "reworded" else ()),
+            if p.kind == "reworded":
+                what = f"reworded from source {n} ({name}), passage {k}: content overlap {p.similarity:.2f}"
+            elif p.kind == "rewritten":
+                shared = f"; shared names and numbers: {', '.join(p.anchors)}" if p.anchors else ""
+                what = (f"rewritten from source {n} ({name}), passage {k}: sentence-vector similarity "
+                        f"{p.similarity:.2f}{shared}")
+            else:
+                what = f"source {n} ({name}), passage {k}: similarity {p.similarity:.2f}"
+            layers.append(Layer(*p.article_span, ("p", _colour(n)) + _kind_class(p.kind),
                                 f"{what}; click to show the source", 1, (("data-p", f"{n}-{k}"),)))
             for e in p.edits:
                 layers.append(Layer(*e.article_span, ("e", f"e-{e.kind}") + (("q",) if e.in_quote else ()),

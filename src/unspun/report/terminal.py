@@ -88,6 +88,14 @@ def _summary(report: Report, console: Console) -> None:
     head.append(f"   {report.coverage:.0%} of the article has a source", style="dim")
     head.append("\n")
     head.append(report.verdict.summary)
+    sem = report.semantic or {}
+    status = str(sem.get("status", "off"))
+    if status == "on":
+        lang = sem.get("article_language")
+        head.append(f"\nsemantic layer on (rewrites and translations{f'; article in {lang}' if lang else ''})",
+                    style="dim")
+    else:
+        head.append(f"\nsemantic layer {status}: rewrites and translations are not looked for", style="dim")
     title = _short(a.title or a.id, 60)
     console.print(Panel(head, title=f"unspun · {title}", title_align="left", expand=True))
 
@@ -180,6 +188,10 @@ def _passage(report: Report, n: int, s: SourceMatch, k: int, p: Passage, console
     style = SOURCE_STYLE[(n - 1) % len(SOURCE_STYLE)]
     if p.kind == "reworded":
         title = f"source {n} · {_short(_source_label(s), 40)} · passage {k} · reworded (content overlap {p.similarity:.2f})"
+    elif p.kind == "rewritten":
+        shared = f"; shared: {_short(', '.join(p.anchors), 40)}" if p.anchors else ""
+        title = (f"source {n} · {_short(_source_label(s), 40)} · passage {k} · rewritten "
+                 f"(sentence vectors {p.similarity:.2f}{shared})")
     else:
         title = f"source {n} · {_short(_source_label(s), 40)} · passage {k} · similarity {p.similarity:.2f}"
     console.print(Panel(body, title=title, title_align="left", border_style=style, expand=True))

@@ -18,14 +18,29 @@ def open_index(
     create: bool = False,
     params: FingerprintParams | None = None,
     readonly: bool = False,
+    semantic: bool = False,
 ) -> SQLiteIndex:
-    """Open the SQLite index at ``path`` (``create=True`` makes it if missing)."""
-    return SQLiteIndex(path, create=create, params=params, readonly=readonly)
+    """Open the SQLite index at ``path`` (``create=True`` makes it if missing).
+
+    ``semantic=True`` turns the optional semantic layer on for this index (documents
+    added from now on get sentence vectors; :meth:`BaseIndex.embed` fills in the ones
+    already stored). It raises SemanticUnavailable when the extra is not installed."""
+    index = SQLiteIndex(path, create=create, params=params, readonly=readonly)
+    if semantic and not index.semantic:
+        try:
+            index._enable_semantic()
+        except BaseException:
+            index.close()
+            raise
+    return index
 
 
-def memory_index(params: FingerprintParams | None = None) -> MemoryIndex:
-    """A new, empty index held in memory."""
-    return MemoryIndex(params) if params else MemoryIndex()
+def memory_index(params: FingerprintParams | None = None, *, semantic: bool = False) -> MemoryIndex:
+    """A new, empty index held in memory (``semantic=True``: with sentence vectors)."""
+    index = MemoryIndex(params) if params else MemoryIndex()
+    if semantic:
+        index._enable_semantic()
+    return index
 
 
 __all__ = ["AddResult", "BaseIndex", "Index", "MemoryIndex", "SQLiteIndex", "memory_index", "open_index"]

@@ -50,18 +50,63 @@ def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 
 
 class BaseIndex:
-    """Shared behaviour of the index backends. Subclasses implement the ``_`` methods."""
+    """Shared behaviour of the index backends. Subclasses implement the ``_`` methods.
+
+    ``semantic`` is true when the index keeps sentence vectors (the optional semantic
+    layer, :mod:`unspun.semantic`): every document added is then embedded in the same
+    batch (the same transaction), and :meth:`vectors` / :meth:`nearest` answer."""
 
     params: FingerprintParams = DEFAULT_PARAMS
+    semantic: bool = False
 
     # -- to implement -----------------------------------------------------------------
     def _existing_texts(self, ids: list[str]) -> dict[str, str]:
         """Stored text of those of ``ids`` already in the index (one query per batch)."""
         raise NotImplementedError
 
-    def _write_batch(self, docs: list[tuple[Document, set[int], bool]]) -> None:
-        """Write (document, features, replaces_existing) triples atomically."""
+    def _write_batch(
+        self, docs: list[tuple[Document, set[int], bool]], vectors: dict[str, Any] | None = None
+    ) -> None:
+        """Write (document, features, replaces_existing) triples atomically, with the
+        documents' sentence vectors (id -> :class:`unspun.semantic.vectors.DocVectors`)
+        when the index is semantic."""
         raise NotImplementedError
+
+    def vectors(self, ids: Iterable[str]) -> dict[str, Any]:
+        """Stored sentence vectors of those of ``ids`` that have them."""
+        return {}
+
+    def nearest(self, vec: Any, k: int) -> list[tuple[str, float]]:
+        """The ``k`` documents whose document vector is closest to ``vec``: (id, cosine)."""
+        return []
+
+    def _enable_semantic(self) -> None:
+        raise NotImplementedError
+
+    def _unembedded(self, limit: int) -> list[Document]:
+        """Up to ``limit`` stored documents that have no vectors yet."""
+        raise NotImplementedError
+
+    def _write_vectors(self, vectors: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def embed(self, *, batch_size: int = 64, progress: ProgressFn | None = None) -> int:
+        """Turn the semantic layer on for this index and embed every stored document that
+        has no vectors yet (``unspun index embed``); each batch is one transaction, so an
+        interrupted run keeps what it finished and the next run goes on from there.
+        Returns the number of documents embedded. Raises SemanticUnavailable when the
+        extra is not installed."""
+        from ..semantic.vectors import embed_texts
+
+        self._enable_semantic()
+        n = 0
+        while batch := self._unembedded(batch_size):
+            vecs = embed_texts([d.text for d in batch])
+            self._write_vectors({d.id: v for d, v in zip(batch, vecs, strict=True)})
+            n += len(batch)
+            if progress:
+                progress(len(batch))
+        return n
 
     def get(self, doc_id: str) -> Document | None:
         raise NotImplementedError
@@ -172,7 +217,17 @@ class BaseIndex:
             if todo:
                 docs = list(todo.values())
                 feats = features_many([d.text for d, _ in docs], self.params)
-                self._write_batch([(d, f, rep) for (d, rep), f in zip(docs, feats, strict=True)])
+                vectors = None
+                if self.semantic:
+                    from ..semantic.vectors import embed_texts
+
+                    vecs = embed_texts([d.text for d, _ in docs])
+                    vectors = {d.id: v for (d, _), v in zip(docs, vecs, strict=True)}
+                triples = [(d, f, rep) for (d, rep), f in zip(docs, feats, strict=True)]
+                if vectors is None:
+                    self._write_batch(triples)
+                else:
+                    self._write_batch(triples, vectors)
             if progress:
                 progress(len(batch))
         return result

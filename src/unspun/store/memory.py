@@ -17,11 +17,15 @@ class MemoryIndex(BaseIndex):
         self._docs: dict[str, Document] = {}
         self._feats: dict[str, set[int]] = {}
         self._by_feature: dict[int, set[str]] = defaultdict(set)
+        self._vectors: dict[str, Any] = {}
 
     def _existing_texts(self, ids: list[str]) -> dict[str, str]:
         return {i: self._docs[i].text for i in ids if i in self._docs}
 
-    def _write_batch(self, docs: list[tuple[Document, set[int], bool]]) -> None:
+    def _write_batch(
+        self, docs: list[tuple[Document, set[int], bool]], vectors: dict[str, Any] | None = None
+    ) -> None:
+        self._vectors.update(vectors or {})
         for doc, feats, replaces in docs:
             if replaces:
                 self._drop(doc.id)
@@ -38,6 +42,36 @@ class MemoryIndex(BaseIndex):
                 if not p:
                     del self._by_feature[h]
         self._docs.pop(doc_id, None)
+        self._vectors.pop(doc_id, None)
+
+    # -- semantic layer ---------------------------------------------------------------
+    def _enable_semantic(self) -> None:
+        from ..semantic.encoder import SemanticUnavailable, unavailable_reason
+
+        why = unavailable_reason()
+        if why:
+            raise SemanticUnavailable(why)
+        self.semantic = True
+
+    def _unembedded(self, limit: int) -> list[Document]:
+        return [d for i, d in self._docs.items() if i not in self._vectors][:limit]
+
+    def _write_vectors(self, vectors: dict[str, Any]) -> None:
+        self._vectors.update({i: v for i, v in vectors.items() if i in self._docs})
+
+    def vectors(self, ids: Iterable[str]) -> dict[str, Any]:
+        return {i: self._vectors[i] for i in ids if i in self._vectors}
+
+    def nearest(self, vec: Any, k: int) -> list[tuple[str, float]]:
+        import numpy as np
+
+        if not self._vectors:
+            return []
+        ids = sorted(self._vectors)
+        mat = np.stack([self._vectors[i].vec for i in ids])
+        sims = mat @ np.asarray(vec, dtype=np.float32)
+        top = np.argsort(-sims, kind="stable")[:k]
+        return [(ids[j], float(sims[j])) for j in top]
 
     def get(self, doc_id: str) -> Document | None:
         return self._docs.get(doc_id)

@@ -7,6 +7,14 @@ Schema (version 1)::
     docs(num INTEGER PRIMARY KEY AUTOINCREMENT, id UNIQUE, text, meta JSON)
     postings(h, doc, PRIMARY KEY (h, doc)) WITHOUT ROWID
 
+With the semantic layer on (meta ``semantic`` names the model)::
+
+    vectors(doc INTEGER PRIMARY KEY, lang, spans BLOB, sents BLOB, vec BLOB)
+
+one row per document: its language, sentence spans, float16 sentence vectors and
+float32 document vector (:mod:`unspun.semantic.vectors`), written in the same
+transaction as the document.
+
 ``postings`` is one B-tree keyed by feature hash, so a look-up is one index seek per
 query feature; document numbers are never reused, so a stale posting can only point to
 nothing. Each ``add`` batch is one transaction (an interrupted build leaves the index as
@@ -45,6 +53,16 @@ CREATE TABLE IF NOT EXISTS postings (
 ) WITHOUT ROWID;
 """
 
+_VECTORS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS vectors (
+    doc INTEGER PRIMARY KEY,
+    lang TEXT,
+    spans BLOB NOT NULL,
+    sents BLOB NOT NULL,
+    vec BLOB NOT NULL
+);
+"""
+
 _META_FIELDS = ("title", "url", "site", "published", "origin")
 
 
@@ -76,6 +94,7 @@ class SQLiteIndex(BaseIndex):
         # in this instance or in any other connection to the file (the service's readers).
         self._frequent: dict[int, int] = {}
         self._deletions: str | None = None
+        self._vec_cache: tuple[Any, Any, Any] | None = None  # (version, ids, matrix)
         if not self.path.exists():
             if not create:
                 raise StoreError(f"{self.path}: no index here (build one with `unspun index add`)")
@@ -102,6 +121,7 @@ class SQLiteIndex(BaseIndex):
             self._create()
         else:
             self.params = self._check_meta(existing, params)
+            self.semantic = bool(existing.get("semantic"))
         if not readonly:
             self.conn.execute("PRAGMA journal_mode = WAL")
             self.conn.execute("PRAGMA synchronous = NORMAL")
@@ -176,13 +196,18 @@ class SQLiteIndex(BaseIndex):
             ((h, num) for h in features(text, self.params)),
         )
         self.conn.execute("DELETE FROM docs WHERE num = ?", (num,))
+        if self.semantic:
+            self.conn.execute("DELETE FROM vectors WHERE doc = ?", (num,))
+            self._bump_vectors()
         self.conn.execute(
             "INSERT INTO meta VALUES ('deletions', '1') "
             "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
         )
         return True
 
-    def _write_batch(self, docs: list[tuple[Document, set[int], bool]]) -> None:
+    def _write_batch(
+        self, docs: list[tuple[Document, set[int], bool]], vectors: dict[str, Any] | None = None
+    ) -> None:
         try:
             with self.conn:  # one transaction: all of the batch or none of it
                 for doc, _, replaces in docs:
@@ -196,10 +221,101 @@ class SQLiteIndex(BaseIndex):
                         (doc.id, doc.text, _doc_meta(doc)),
                     )
                     postings.extend(zip(feats, itertools.repeat(cur.lastrowid)))
+                    if vectors and doc.id in vectors:
+                        cur.execute(
+                            "INSERT OR REPLACE INTO vectors VALUES (?, ?, ?, ?, ?)",
+                            (cur.lastrowid, *vectors[doc.id].to_row()),
+                        )
+                if vectors:
+                    self._bump_vectors()
                 postings.sort()
                 cur.executemany("INSERT OR IGNORE INTO postings (h, doc) VALUES (?, ?)", postings)
         except sqlite3.Error as e:
             raise StoreError(f"{self.path}: write failed, batch rolled back ({e})") from None
+
+    # -- semantic layer ---------------------------------------------------------------
+    def _bump_vectors(self) -> None:
+        self.conn.execute(
+            "INSERT INTO meta VALUES ('vector_writes', '1') "
+            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        )
+
+    def _enable_semantic(self) -> None:
+        from ..semantic.encoder import MODEL_NAME, SemanticUnavailable, unavailable_reason
+
+        why = unavailable_reason()
+        if why:
+            raise SemanticUnavailable(why)
+        if self.semantic:
+            return
+        try:
+            with self.conn:
+                self.conn.executescript(_VECTORS_SCHEMA)
+                self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('semantic', ?)", (MODEL_NAME,))
+        except sqlite3.Error as e:
+            raise StoreError(f"{self.path}: could not turn the semantic layer on ({e})") from None
+        self.semantic = True
+
+    def _unembedded(self, limit: int) -> list[Document]:
+        rows = self.conn.execute(
+            "SELECT id, text, meta FROM docs WHERE num NOT IN (SELECT doc FROM vectors) "
+            "ORDER BY num LIMIT ?", (limit,)
+        ).fetchall()
+        return [_row_doc(*r) for r in rows]
+
+    def _write_vectors(self, vectors: dict[str, Any]) -> None:
+        try:
+            with self.conn:
+                for doc_id, v in vectors.items():
+                    row = self.conn.execute("SELECT num FROM docs WHERE id = ?", (doc_id,)).fetchone()
+                    if row:
+                        self.conn.execute(
+                            "INSERT OR REPLACE INTO vectors VALUES (?, ?, ?, ?, ?)", (row[0], *v.to_row())
+                        )
+                self._bump_vectors()
+        except sqlite3.Error as e:
+            raise StoreError(f"{self.path}: write failed, batch rolled back ({e})") from None
+
+    def vectors(self, ids: Iterable[str]) -> dict[str, Any]:
+        if not self.semantic:
+            return {}
+        from ..semantic.vectors import DocVectors
+
+        ids = [i for i in ids if isinstance(i, str) and not unicode_problem(i)]
+        out: dict[str, Any] = {}
+        for i in range(0, len(ids), 900):
+            chunk = ids[i : i + 900]
+            marks = ",".join("?" * len(chunk))
+            for doc_id, *row in self.conn.execute(
+                "SELECT d.id, v.lang, v.spans, v.sents, v.vec FROM docs d JOIN vectors v ON v.doc = d.num "
+                f"WHERE d.id IN ({marks})", chunk,
+            ):
+                out[doc_id] = DocVectors.from_row(*row)
+        return out
+
+    def nearest(self, vec: Any, k: int) -> list[tuple[str, float]]:
+        """Exact cosine search over every document vector, held in memory as one float32
+        matrix (2 KB per document), reloaded when another writer changed the vectors."""
+        if not self.semantic:
+            return []
+        import numpy as np
+
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'vector_writes'").fetchone()
+        version = row[0] if row else None
+        if self._vec_cache is None or self._vec_cache[0] != version:
+            nums, mats = [], []
+            for num, blob in self.conn.execute("SELECT doc, vec FROM vectors ORDER BY doc"):
+                nums.append(num)
+                mats.append(np.frombuffer(blob, dtype=np.float32))
+            mat = np.stack(mats) if mats else np.zeros((0, 512), dtype=np.float32)
+            self._vec_cache = (version, nums, mat)
+        _, nums, mat = self._vec_cache
+        if not nums:
+            return []
+        sims = mat @ np.asarray(vec, dtype=np.float32)
+        top = np.argsort(-sims, kind="stable")[: k * 2]
+        names = self._resolve([nums[j] for j in top])
+        return [(names[nums[j]], float(sims[j])) for j in top if nums[j] in names][:k]
 
     def remove(self, ids: Iterable[str]) -> int:
         n = 0
@@ -272,6 +388,10 @@ class SQLiteIndex(BaseIndex):
             "params": self.params.to_dict(),
             "created_by": meta.get("created_by"),
             "schema_version": meta.get("schema_version"),
+            "semantic": meta.get("semantic"),
+            "embedded_documents": (
+                c.execute("SELECT count(*) FROM vectors").fetchone()[0] if self.semantic else 0
+            ),
         }
 
     def close(self) -> None:

@@ -1,0 +1,110 @@
+"""The semantic stage of ``check``: rewritten sentences and cross-language sources.
+
+Runs only when the semantic layer is on (the extra installed and the index holding
+sentence vectors, :func:`unspun.semantic.status`). Given the sources the lexical stages
+accepted, it
+
+1. gives each source (strongest first) the article sentences that it **rewrote**: aligned
+   in order by sentence vectors (:mod:`unspun.semantic.rewrite`), with a shared name or
+   number or a high similarity, and not explained by any passage yet; passages of kind
+   ``rewritten``. This never makes a document a source on its own;
+2. accepts a **cross-language** source: a candidate in another language than the
+   article's whose sentences align with the article's in order, several of them anchored
+   by the same names or numbers (:func:`unspun.semantic.rewrite.translation_evidence`).
+   A page dated more than two days after the article is never one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..models import Document, SourceMatch
+from ..semantic.rewrite import RewriteSettings, pairs, rewritten_passages, translation_evidence
+from ..tokens import Tokens
+from .copies import is_later
+from .unsourced import covered_fraction
+
+
+@dataclass(frozen=True)
+class SemanticSettings:
+    candidates: int = 8  # documents nearest the article's vector, aligned beside the lexical ones
+    rewrite: RewriteSettings = field(default_factory=RewriteSettings)
+
+
+def _spans(s: SourceMatch) -> list[tuple[int, int]]:
+    return [p.article_span for m in (s, *s.copies) for p in m.passages]
+
+
+def _with_passages(s: SourceMatch, extra: list, a_toks: Tokens) -> SourceMatch:
+    passages = tuple(sorted((*s.passages, *extra), key=lambda p: p.article_span))
+    cov = covered_fraction(a_toks, [p.article_span for p in passages])
+    return dataclasses.replace(s, passages=passages, coverage=cov)
+
+
+def add_rewrites(
+    article: Document,
+    article_vectors: Any,
+    sources: Sequence[SourceMatch],
+    candidates: dict[str, Document],
+    vectors: dict[str, Any],
+    a_toks: Tokens,
+    st: SemanticSettings | None = None,
+) -> list[SourceMatch]:
+    """``sources`` with their rewritten passages, then any cross-language sources."""
+    from .sources import reason
+
+    st = st or SemanticSettings()
+    rw = st.rewrite
+    taken = [sp for s in sources for sp in _spans(s)]
+    out: list[SourceMatch] = []
+    order = sorted(range(len(sources)), key=lambda k: -float(sources[k].evidence.get("text_coverage", 0)))
+    done: dict[int, SourceMatch] = {}
+    for k in order:
+        s = sources[k]
+        v = vectors.get(s.doc.id)
+        if v is None:
+            done[k] = s
+            continue
+        found = pairs(article.text, article_vectors, s.doc.text, v, rw)
+        extra = rewritten_passages(article_vectors, v, found, taken)
+        if not extra:
+            done[k] = s
+            continue
+        taken += [p.article_span for p in extra]
+        s2 = _with_passages(s, extra, a_toks)
+        figures = dict(s2.evidence)
+        figures["rewritten_sentences"] = len(extra)
+        figures["text_coverage"] = round(covered_fraction(a_toks, _spans(s2)), 4)
+        figures["reason"] = reason(figures, len(s2.copies))
+        done[k] = dataclasses.replace(s2, evidence=figures)
+    out = [done[k] for k in range(len(sources))]
+    # cross-language sources
+    a_lang = article_vectors.lang
+    have = {m.doc.id for s in sources for m in (s, *s.copies)}
+    if a_lang:
+        for doc_id in sorted(candidates):
+            v = vectors.get(doc_id)
+            doc = candidates[doc_id]
+            if doc_id in have or v is None or not v.lang or v.lang == a_lang:
+                continue
+            if is_later(doc.published, article.published):
+                continue
+            found = pairs(article.text, article_vectors, doc.text, v, rw)
+            figures = translation_evidence(found, len(article_vectors.spans), rw)
+            if figures is None:
+                continue
+            extra = rewritten_passages(article_vectors, v, found, taken)
+            if not extra:
+                continue
+            taken += [p.article_span for p in extra]
+            m = _with_passages(
+                SourceMatch(doc=doc, coverage=0.0, score=0.0, passages=()), extra, a_toks
+            )
+            figures = {**figures, "language_pair": f"{v.lang}->{a_lang}",
+                       "text_coverage": round(m.coverage, 4)}
+            figures["reason"] = reason(figures, 0)
+            out.append(dataclasses.replace(m, evidence=figures))
+    return out
