@@ -34,6 +34,7 @@ from .ingest import is_partial, read_article, read_records
 from .ingest.tally import PartialWatch, failed_summary, failure_line, partial_line
 from .models import IngestFailure, Report
 from .outputs import check_target, index_files, is_stdout, write_output
+from .pipeline import CheckSettings
 from .pipeline import check as run_check
 from .report.html import render_html
 from .report.json_report import to_json
@@ -110,18 +111,30 @@ def index_add(
     keep_partial: KeepPartialOption = False,
     follow_symlinks: FollowSymlinksOption = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    semantic: Annotated[bool | None, typer.Option(
+        "--semantic/--no-semantic",
+        help="Keep sentence vectors for rewrites and translations (needs unspun\\[semantic]). "
+             "Default: on for a new index when the extra is installed; an existing index keeps its setting.",
+        show_default=False)] = None,
 ) -> None:
     """Add reference documents to the index (a document with an existing id replaces it).
 
     Exit code 0 when every record was read, 1 when some failed (the others are indexed),
     2 when none could be read or on a usage error.
     """
+    from .semantic import available, unavailable_reason
+
     if batch_size < 1:
         fail(f"--batch-size must be at least 1 (got {batch_size})")
+    if semantic and not available():
+        fail(f"--semantic: {unavailable_reason()}")
     try:
-        idx = open_index(db, create=True)
+        new = not db.exists()
+        idx = open_index(db, create=True, semantic=bool(semantic or (semantic is None and new and available())))
     except UnspunError as e:
         fail(str(e))
+    if semantic is False and idx.semantic and not new:
+        err.print("[yellow]--no-semantic: this index keeps sentence vectors; new documents get them too[/]")
     watch = PartialWatch()
     records = watch.watch(read_records(paths, keep_partial=keep_partial, follow_symlinks=follow_symlinks))
     progress = Progress(
@@ -148,6 +161,40 @@ def index_add(
     )
     if result.failed:
         raise typer.Exit(1 if (result.added or result.replaced or result.unchanged) else 2)
+
+
+@index_app.command("embed")
+def index_embed(
+    db: DbOption,
+    batch_size: Annotated[int, typer.Option(help="Documents per transaction (at least 1).")] = 64,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Turn the semantic layer on for an existing index: give every document that has none
+    its sentence vectors (needs unspun\\[semantic]). Interrupted, it keeps the batches it
+    finished; run it again to go on."""
+    if batch_size < 1:
+        fail(f"--batch-size must be at least 1 (got {batch_size})")
+    try:
+        idx = open_index(db)
+    except UnspunError as e:
+        fail(str(e))
+    progress = Progress(
+        SpinnerColumn(), TextColumn("embedding"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err, disable=quiet, transient=True,
+    )
+    try:
+        with progress:
+            task = progress.add_task("embedding", total=len(idx))
+            n = idx.embed(batch_size=batch_size, progress=lambda k: progress.advance(task, k))
+    except KeyboardInterrupt:
+        idx.close()
+        fail("interrupted: finished batches are kept; run `unspun index embed` again to go on", 130)
+    except UnspunError as e:
+        idx.close()
+        fail(str(e))
+    total = len(idx)
+    idx.close()
+    typer.echo(f"embedded {n} documents; {total} documents in {db}, all with sentence vectors")
 
 
 @index_app.command("stats")
@@ -200,6 +247,7 @@ def check_cmd(
     follow_symlinks: FollowSymlinksOption = False,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colours in the terminal report.")] = False,
     max_article: Annotated[int, typer.Option("--max-article", help="Longest article to check, in characters (0: no limit).", min=0)] = MAX_ARTICLE_CHARS,
+    no_semantic: Annotated[bool, typer.Option("--no-semantic", help="Do not use the semantic layer (rewrites, translations) even where it is available.")] = False,
 ) -> None:
     """Trace ARTICLE to its sources and show what was done to it.
 
@@ -222,7 +270,9 @@ def check_cmd(
         if db is not None:
             idx = open_index(db, readonly=True)
         else:
-            idx = memory_index()
+            from .semantic import available
+
+            idx = memory_index(semantic=available() and not no_semantic)
             result = idx.add(watch.watch(read_records(
                 against or [], keep_partial=keep_partial, follow_symlinks=follow_symlinks)))
             failures = result.failures
@@ -230,7 +280,7 @@ def check_cmd(
             if not len(idx):
                 fail("--against: no readable documents")
         with idx:
-            report = run_check(doc, idx)
+            report = run_check(doc, idx, CheckSettings(use_semantic=not no_semantic))
     except UnspunError as e:
         fail(str(e))
     _emit(report, fmt, output, no_color, protect)

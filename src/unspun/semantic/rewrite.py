@@ -51,7 +51,7 @@ class Pair:
     anchors: tuple[str, ...]
 
 
-_WORD = re.compile(r"\w[\w'’.-]*\w|\w", re.UNICODE)
+_WORD = re.compile(r"\d[\d.,]*\d|\w[\w'’.-]*\w|\w", re.UNICODE)
 
 
 def _fold(w: str) -> str:

