@@ -62,6 +62,7 @@ class Config:
     n_basil: int = 50
     n_reuters_neg: int = 50
     quick: bool = False
+    semantic: bool = False  # unspun's index keeps sentence vectors (unspun[semantic])
     methods: tuple[str, ...] = ("minhash", "ngram5", "unspun")
 
     @classmethod
@@ -296,7 +297,7 @@ def run_unspun(bench: Bench, log: Callable[[str], None], k: int = 5) -> Run:
 
     t0 = time.perf_counter()
     try:
-        idx = api.memory_index()
+        idx = api.memory_index(semantic=True) if bench.info.get("semantic") else api.memory_index()
         idx.add(doc_of(d) for d in bench.index_docs)
     except Exception as exc:  # noqa: BLE001
         run.skipped = f"unspun index build failed: {exc!r}"
@@ -670,6 +671,7 @@ def run_quality(
 ) -> dict[str, Any]:
     t0 = time.perf_counter()
     bench = build_bench(ddir, cfg, log)
+    bench.info["semantic"] = cfg.semantic
     log(f"benchmark built in {time.perf_counter() - t0:.1f} s: {bench.info}")
     runs = []
     if "minhash" in cfg.methods:
@@ -703,8 +705,8 @@ def run_quality(
     results["seconds"] = round(time.perf_counter() - t0, 1)
     if out_dir is not None:
         out_dir.mkdir(parents=True, exist_ok=True)
-        suffix = "_quick" if cfg.quick else ""
-        if not cfg.quick:
+        suffix = ("_quick" if cfg.quick else "") + ("_semantic" if cfg.semantic else "")
+        if not cfg.quick and not cfg.semantic:
             png = out_dir / "recall_vs_spin.png"
             plot(results, png)
             results["plot"] = str(png)
@@ -730,6 +732,8 @@ def parse_args(argv: Sequence[str] | None) -> tuple[argparse.Namespace, Config]:
     ap.add_argument("--data-dir", help="data folder (default $UNSPUN_DATA or ../shared/data)")
     ap.add_argument("--out-dir", default=str(corpus.repo_root() / "bench" / "results"))
     ap.add_argument("--no-write", action="store_true", help="print only")
+    ap.add_argument("--semantic", action="store_true",
+                    help="unspun with the semantic layer; writes quality[_quick]_semantic.{md,json}")
     args = ap.parse_args(argv)
     cfg = Config.quick_config(args.seed) if args.quick else Config(seed=args.seed)
     if args.n is not None:
@@ -739,6 +743,7 @@ def parse_args(argv: Sequence[str] | None) -> tuple[argparse.Namespace, Config]:
     if args.rates:
         cfg.rates = tuple(float(x) for x in args.rates.split(","))
     cfg.methods = tuple(m.strip() for m in args.methods.split(",") if m.strip())
+    cfg.semantic = args.semantic
     return args, cfg
 
 
