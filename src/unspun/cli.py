@@ -7,6 +7,7 @@ records could not be read (each listed with its location), the others were used.
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 from enum import StrEnum
@@ -31,6 +32,8 @@ from . import __version__
 from .budget import MAX_ARTICLE_CHARS, too_long
 from .errors import UnspunError
 from .ingest import is_partial, read_article, read_records
+from .ingest.feeds import DEFAULT_MAX_NEW, FollowStats, fetch_records
+from .ingest.fetch import Fetcher, FetchSettings, is_url
 from .ingest.tally import PartialWatch, failed_summary, failure_line, partial_line
 from .models import IngestFailure, Report
 from .outputs import check_target, index_files, is_stdout, write_output
@@ -90,6 +93,8 @@ KeepPartialOption = Annotated[bool, typer.Option(
     "--keep-partial", help="Keep the text of truncated WARC records (reported either way).")]
 FollowSymlinksOption = Annotated[bool, typer.Option(
     "--follow-symlinks", help="Follow symbolic links inside input folders (skipped by default).")]
+AllowPrivateOption = Annotated[bool, typer.Option(
+    "--allow-private", help="Let URLs reach private, loopback and link-local addresses (refused by default).")]
 
 
 def _report_reading(failures: list[IngestFailure], watch: PartialWatch, limit: int = 50) -> None:
@@ -104,8 +109,14 @@ def _report_reading(failures: list[IngestFailure], watch: PartialWatch, limit: i
 
 @index_app.command("add")
 def index_add(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders: text, HTML, JSONL(.gz), WARC(.gz).")],
-    db: DbOption,
+    paths: Annotated[list[str] | None, typer.Argument(help="Files or folders (text, HTML, JSONL(.gz), WARC(.gz)), or http(s) URLs of pages.")] = None,
+    db: DbOption = ...,  # type: ignore[assignment]
+    feed: Annotated[list[str] | None, typer.Option("--feed", help="An RSS or Atom feed URL: index the pages it lists that are not indexed yet (repeatable).")] = None,
+    sitemap: Annotated[list[str] | None, typer.Option("--sitemap", help="A sitemap (or sitemap index) URL: index the pages it lists that are not indexed yet (repeatable).")] = None,
+    max_new: Annotated[int, typer.Option("--max-new", help="Most new pages fetched per feed or sitemap in one run.", min=1)] = DEFAULT_MAX_NEW,
+    delay: Annotated[float, typer.Option("--delay", help="Seconds between two requests to one host (robots.txt Crawl-delay may raise it).", min=0)] = FetchSettings.delay,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds a request may take (connecting, each read, the whole body).", min=0.001)] = FetchSettings.timeout,
+    allow_private: AllowPrivateOption = False,
     batch_size: Annotated[int, typer.Option(help="Documents per transaction (at least 1).")] = 2000,
     keep_partial: KeepPartialOption = False,
     follow_symlinks: FollowSymlinksOption = False,
@@ -113,17 +124,33 @@ def index_add(
 ) -> None:
     """Add reference documents to the index (a document with an existing id replaces it).
 
+    URLs are fetched (a page's id is its URL); --feed and --sitemap pages already in the
+    index are skipped, so the same command run every hour keeps the index current.
     Exit code 0 when every record was read, 1 when some failed (the others are indexed),
     2 when none could be read or on a usage error.
     """
     if batch_size < 1:
         fail(f"--batch-size must be at least 1 (got {batch_size})")
+    if not (paths or feed or sitemap):
+        fail("give files, folders or URLs to add, or --feed / --sitemap URLs")
+    urls = [p for p in paths or [] if is_url(p)]
+    files = [Path(p) for p in paths or [] if not is_url(p)]
+    for u in [*(feed or []), *(sitemap or [])]:
+        if not is_url(u):
+            fail(f"--feed / --sitemap: {escape(u)!r} is not an http:// or https:// URL")
     try:
         idx = open_index(db, create=True)
     except UnspunError as e:
         fail(str(e))
     watch = PartialWatch()
-    records = watch.watch(read_records(paths, keep_partial=keep_partial, follow_symlinks=follow_symlinks))
+    follow = FollowStats()
+    fetching = FetchSettings(delay=delay, timeout=timeout, allow_private=allow_private)
+    records = watch.watch(itertools.chain(
+        read_records(files, keep_partial=keep_partial, follow_symlinks=follow_symlinks),
+        fetch_records(urls, feeds=feed or (), sitemaps=sitemap or (), settings=fetching,
+                      skip=lambda url: idx.get(url) is not None, max_new=max_new, stats=follow)
+        if (urls or feed or sitemap) else (),
+    ))
     progress = Progress(
         SpinnerColumn(), TextColumn("indexing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=err, disable=quiet, transient=True,
@@ -142,12 +169,17 @@ def index_add(
     idx.close()
     _report_reading(result.failures, watch)
     partial = f", kept partial {len(watch.partial)}" if watch.partial else ""
+    listed = ""
+    if feed or sitemap:
+        listed = (f", skipped {follow.skipped} already indexed of {follow.listed} listed"
+                  + (f" ({follow.left} more new left for the next run: --max-new)" if follow.left else ""))
     typer.echo(
         f"added {result.added}, replaced {result.replaced}, unchanged {result.unchanged}, "
-        f"{failed_summary(result.failures)}{partial}; {total} documents in {db}"
+        f"{failed_summary(result.failures)}{partial}{listed}; {total} documents in {db}"
     )
     if result.failed:
-        raise typer.Exit(1 if (result.added or result.replaced or result.unchanged) else 2)
+        usable = result.added or result.replaced or result.unchanged or follow.skipped
+        raise typer.Exit(1 if usable else 2)
 
 
 @index_app.command("stats")
@@ -190,7 +222,7 @@ def _write_atomic(path: Path, data: str, protect: list[Path] | None = None) -> P
 
 @app.command("check")
 def check_cmd(
-    article: Annotated[str, typer.Argument(help="The article: a file (text, HTML, JSONL, WARC) or - for stdin.")],
+    article: Annotated[str, typer.Argument(help="The article: a file (text, HTML, JSONL, WARC), an http(s) URL to fetch, or - for stdin.")],
     db: Annotated[Path | None, typer.Option("--db", help="The index to check against.", dir_okay=False)] = None,
     against: Annotated[list[Path] | None, typer.Option("--against", help="Compare with these files/folders instead of an index (repeatable).")] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.terminal,
@@ -200,6 +232,7 @@ def check_cmd(
     follow_symlinks: FollowSymlinksOption = False,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colours in the terminal report.")] = False,
     max_article: Annotated[int, typer.Option("--max-article", help="Longest article to check, in characters (0: no limit).", min=0)] = MAX_ARTICLE_CHARS,
+    allow_private: AllowPrivateOption = False,
 ) -> None:
     """Trace ARTICLE to its sources and show what was done to it.
 
@@ -208,12 +241,17 @@ def check_cmd(
     """
     if (db is None) == (not against):
         fail("give either --db FILE or --against PATH (not both)")
-    protect = [*([Path(article)] if article != "-" else []), *(index_files(db) if db else []), *(against or [])]
+    fetch = is_url(article)
+    protect = [*([Path(article)] if article != "-" and not fetch else []), *(index_files(db) if db else []), *(against or [])]
     failures: list[IngestFailure] = []
     try:
         if output is not None:
             check_target(output, protect)  # before the work: never over an input (the index...)
-        doc = read_article(article, record_id=record, keep_partial=keep_partial)
+        if fetch:
+            with Fetcher(FetchSettings(allow_private=allow_private)) as fetcher:
+                doc = fetcher.document(article)
+        else:
+            doc = read_article(article, record_id=record, keep_partial=keep_partial)
         if (problem := too_long(doc, max_article)) is not None:
             raise problem
         if is_partial(doc):
@@ -232,7 +270,7 @@ def check_cmd(
         with idx:
             report = run_check(doc, idx)
     except UnspunError as e:
-        fail(str(e))
+        fail(escape(str(e)))
     _emit(report, fmt, output, no_color, protect)
     if failures:
         raise typer.Exit(1)
