@@ -430,6 +430,7 @@ def serve_cmd(
     token: Annotated[str | None, typer.Option("--token", envvar="UNSPUN_TOKEN", show_envvar=True, help="Bearer token clients must send (required beyond loopback; prefer the environment variable).")] = None,
     public_read: Annotated[bool, typer.Option("--public-read", help="Checks and reads need no token (adding and removing documents still do).")] = False,
     allowed_host: Annotated[list[str] | None, typer.Option("--allowed-host", help="Another name clients may reach the server by (Host header; repeatable).")] = None,
+    allow_fetch: Annotated[bool, typer.Option("--allow-fetch", help="A check request may give a page's URL for the server to fetch (public addresses only).")] = False,
 ) -> None:
     """Serve the HTTP API and the web page for the index in --db."""
     import logging
@@ -451,6 +452,7 @@ def serve_cmd(
         db=db, max_body=max_body, check_timeout=check_timeout, workers=workers,
         large_workers=large_workers, large_body=large_body, check_memory=check_memory, max_article=max_article,
         allowed_hosts=allowed_hosts(host, tuple(allowed_host or ())), token=token, public_read=public_read,
+        allow_fetch=allow_fetch,
     )
     try:
         application = create_app(settings)

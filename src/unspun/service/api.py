@@ -50,6 +50,8 @@ CHECK_BODY = {
                 "examples": {
                     "text": {"value": {"text": "Senators press for fresh penalties on Russia…"}},
                     "html": {"value": {"html": "<html>…</html>", "url": "https://example.org/story"}},
+                    "url": {"value": {"url": "https://example.org/story"},
+                            "summary": "fetched (a service started with --allow-fetch only)"},
                 },
             },
             MULTIPART: {
@@ -130,7 +132,7 @@ async def check(
     kind = media_type(request)
     if kind in JSON_TYPES:
         raw = await request.body()
-        article = partial(inputs.check_request_document, raw)
+        article = partial(inputs.check_request_document, raw, svc.settings.fetch_settings())
         lane = svc.lane(len(raw))
     elif kind == MULTIPART:
         data, name, text = await form_input(await read_form(request))

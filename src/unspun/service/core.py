@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ..budget import MAX_ARTICLE_CHARS
+from ..ingest.fetch import FetchSettings
 from ..models import Document, IngestFailure, Report
 from ..store import AddResult, SQLiteIndex
 from .auth import Auth
@@ -44,6 +45,16 @@ class ServiceSettings:
     allowed_hosts: tuple[str, ...] | None = None
     token: str | None = None
     public_read: bool = False
+    allow_fetch: bool = False
+    # tests only (a local fixture server): never set from the command line or a request
+    fetch_allow_private: bool = False
+
+    def fetch_settings(self) -> FetchSettings | None:
+        """How a check request's ``url`` is fetched; None unless ``allow_fetch``."""
+        if not self.allow_fetch:
+            return None
+        return FetchSettings(timeout=min(20.0, max(1.0, self.check_timeout / 2)),
+                             max_bytes=self.max_body, delay=0.0, allow_private=self.fetch_allow_private)
 
 
 class Service:
