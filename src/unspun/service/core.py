@@ -66,10 +66,16 @@ class Service:
             raise ValueError("max_body, max_article, check_timeout, workers and large_workers must be positive")
         self.settings = settings
         self.auth = Auth(settings.token, settings.public_read)
-        self.writer = Writer(Path(settings.db))
+        # first: the check workers' zygote is forked before this process opens SQLite
+        self.checkers = CheckPool(Path(settings.db), workers=settings.workers,
+                                  large_workers=settings.large_workers, memory_mb=settings.check_memory,
+                                  index=lambda: self.readers.index())
+        try:
+            self.writer = Writer(Path(settings.db))
+        except BaseException:
+            self.checkers.close()
+            raise
         self.readers = Readers(Path(settings.db), settings.workers)
-        self.checkers = CheckPool(self.readers.index, workers=settings.workers,
-                                  large_workers=settings.large_workers, memory_mb=settings.check_memory)
         # threads that only wait for a worker's answer (the worker does the work)
         self._waiting = ThreadPoolExecutor(max_workers=64, thread_name_prefix="unspun-check")
 
