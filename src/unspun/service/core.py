@@ -4,15 +4,18 @@ operations the routes need, each awaited without blocking the event loop."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 from ..budget import MAX_ARTICLE_CHARS
+from ..errors import StoreError, UnspunError
 from ..ingest.fetch import FetchSettings
 from ..models import Document, IngestFailure, Report
 from ..store import AddResult, SQLiteIndex
@@ -22,6 +25,7 @@ from .limits import ServiceError
 from .workers import Readers, Writer, WriterClosed
 
 T = TypeVar("T")
+log = logging.getLogger("unspun.service")
 DEFAULT_MAX_BODY = 5 * 1024 * 1024
 DEFAULT_CHECK_TIMEOUT = 30.0
 DEFAULT_CHECK_MEMORY_MB = 2048
@@ -101,6 +105,39 @@ class Service:
                                     "free worker: the service is busy") from None
         except WorkerLost:
             raise ServiceError(503, "the check stopped unexpectedly (its worker process died)") from None
+
+    async def check_each(self, jobs: Iterable[tuple[Callable[[], Document], str]],
+                         render: Callable[[Report], T]) -> AsyncIterator[T | ServiceError]:
+        """Check many articles, answers in the order given (an error as a ServiceError,
+        never the end): up to twice ``workers`` checks at once, each with its own time
+        budget counted from when it is sent, so a long batch never times out waiting."""
+        window = 2 * self.settings.workers
+        pending: deque[asyncio.Task[T | ServiceError]] = deque()
+
+        async def one(article: Callable[[], Document], lane: str) -> T | ServiceError:
+            try:
+                return await self.check(article, render, lane)
+            except ServiceError as e:
+                return e
+            except StoreError as e:
+                log.error("index error: %s", e)
+                return ServiceError(503, "index unavailable (the server log has the details)")
+            except UnspunError as e:
+                return ServiceError(422, str(e))
+            except Exception:
+                log.exception("check failed in a batch")
+                return ServiceError(500, "internal error (the server log has the details)")
+
+        try:
+            for article, lane in jobs:
+                pending.append(asyncio.create_task(one(article, lane)))
+                if len(pending) >= window:
+                    yield await pending.popleft()
+            while pending:
+                yield await pending.popleft()
+        finally:
+            for task in pending:
+                task.cancel()
 
     async def parse(self, fn: Callable[[], T]) -> T:
         """CPU work with no index (parsing an upload) in the pool."""
