@@ -128,3 +128,66 @@ def test_answers_are_streamed_as_they_are_ready(db, monkeypatch):
         server.should_exit = True
         thread.join(10)
         app.state.service.close()
+
+
+# -- the web page: links or a JSONL file in, a table and its CSV out --------------------
+
+def csv_of(page: str) -> str:
+    import base64
+    import re
+
+    href = re.search(r'href="data:text/csv;charset=utf-8;base64,([^"]+)"', page)
+    assert href, "the page links the CSV"
+    return base64.b64decode(href.group(1)).decode("utf-8")
+
+
+def test_page_batch_upload_gives_an_escaped_table_and_its_csv(db):
+    evil = "<script>alert(1)</script>"
+    articles = body({"id": evil, "text": SUSPECT}, {"id": "=HYPERLINK(\"http://x.example\")", "text": SUSPECT},
+                    b"not json", {"id": "<img src=x onerror=alert(2)>", "text": ""})
+    with serving(db, workers=2) as c:
+        home = c.get("/").text
+        assert 'action="batch"' in home and 'name="articles"' in home and 'name="links"' not in home
+        r = c.post("/batch", files={"articles": ("articles.jsonl", articles)})
+    assert r.status_code == 200 and "4 articles checked, 2 failed" in r.text
+    assert evil not in r.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in r.text
+    assert "<img src=x" not in r.text and "onerror=alert" not in r.text.replace("onerror=alert(2)&gt;", "")
+    assert "default-src 'none'" in r.headers["content-security-policy"]
+    table = csv_of(r.text).splitlines()
+    assert table[0] == "line,id,url,verdict,coverage,sources,findings,error"
+    assert table[1].startswith("1,<script>alert(1)</script>,,stitched,0.89")
+    assert "cardin-navalny-sanctions-letter-2020 (63%)" in table[1]
+    assert table[2].startswith("2,\"'=HYPERLINK(")  # never a formula in a spreadsheet
+    assert table[3].startswith("3,,,,,,,line 3: malformed JSON")
+    assert len(table) == 5
+
+
+def test_page_batch_links_only_with_allow_fetch(db):
+    from fetch_server import fixture_server
+
+    with fixture_server() as s:
+        s.add("/suspect.html", "<html><body><article>" + "".join(
+            f"<p>{p}</p>" for p in SUSPECT.split("\n") if p.strip()) + "</article></body></html>")
+        links = f"{s.url('/suspect.html')}\n\n{s.url('/missing.html')}\n"
+        with serving(db, workers=1) as c:
+            r = c.post("/batch", data={"links": links})
+            assert r.status_code == 422 and "--allow-fetch" in r.text and "/suspect.html" not in s.hits
+        with serving(db, workers=1, allow_fetch=True, fetch_allow_private=True) as c:
+            assert 'name="links"' in c.get("/").text
+            r = c.post("/batch", data={"links": links})
+            assert r.status_code == 200 and "2 articles checked, 1 failed" in r.text
+            table = csv_of(r.text).splitlines()
+            assert table[1].startswith(f"1,{s.url('/suspect.html')},{s.url('/suspect.html')},stitched")
+            assert "HTTP 404" in table[2]
+            r = c.post("/batch", data={"links": "file:///etc/passwd"})
+            assert r.status_code == 422 and "not an http" in r.text
+
+
+def test_page_batch_needs_the_token(db):
+    token = "k" * 20
+    with serving(db, workers=1, token=token) as c:
+        files = {"articles": ("a.jsonl", body({"text": SUSPECT}))}
+        r = c.post("/batch", files=files)
+        assert r.status_code == 401 and "access token" in r.text
+        r = c.post("/batch", files=files, data={"token": token})
+        assert r.status_code == 200 and "1 articles checked" in r.text

@@ -21,6 +21,8 @@ from .limits import ServiceError
 
 MAX_BATCH_LINES = 1000  # articles in one batch request
 TOP_SOURCES = 3
+EMPTY_ROW: dict[str, Any] = {"id": None, "url": None, "verdict": None, "coverage": None, "sources": [],
+                             "findings": None, "error": None, "status": None}
 CSV_FIELDS = ("line", "id", "url", "verdict", "coverage", "sources", "findings", "error")
 
 
