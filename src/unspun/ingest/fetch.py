@@ -138,14 +138,16 @@ class _GuardedBackend(httpcore.SyncBackend):
 
 
 def _transport(allow_private: bool) -> httpx.HTTPTransport:
+    """httpx's transport on a connection pool whose every connection is checked (httpx
+    has no public hook for httpcore's network backend; the tests refusing private
+    addresses fail if this stops taking effect)."""
     transport = httpx.HTTPTransport(trust_env=False, retries=0)
-    pool = transport._pool  # httpx offers no hook for the network backend
+    transport._pool.close()
     transport._pool = httpcore.ConnectionPool(
-        ssl_context=pool._ssl_context, max_connections=10, max_keepalive_connections=5,
-        keepalive_expiry=5.0, http1=True, http2=False, retries=0,
+        ssl_context=httpx.create_ssl_context(trust_env=False), max_connections=10,
+        max_keepalive_connections=5, keepalive_expiry=5.0, http1=True, http2=False, retries=0,
         network_backend=_GuardedBackend(allow_private),
     )
-    pool.close()
     return transport
 
 
