@@ -216,7 +216,9 @@ async def run_workers(base: str, server_pid: int, texts: list[str], workers: int
         procs = [p for p in _descendants(server_pid)]
         before = {p: _cpu_seconds(p) for p in [server_pid, *procs]}
         load = os.getloadavg()[0]
+        client0 = time.process_time()
         lat, wall = await _burst(c, texts, a.clients, a.requests, errors)
+        client_cpu = time.process_time() - client0
         procs = _descendants(server_pid)
         server_cpu = _cpu_seconds(server_pid) - before[server_pid]
         workers_cpu = sum(_cpu_seconds(p) - before.get(p, 0.0) for p in procs)
@@ -229,6 +231,7 @@ async def run_workers(base: str, server_pid: int, texts: list[str], workers: int
         "p50_s": round(pct(lat, .5), 3), "p90_s": round(pct(lat, .9), 3),
         "p90_over_single": round(pct(lat, .9) / single, 2),
         "server_cpu_s": round(server_cpu, 2), "workers_cpu_s": round(workers_cpu, 2),
+        "client_cpu_s": round(client_cpu, 2), "cores_used_by_checks": round(workers_cpu / wall, 2),
         "load_average_before": round(load, 2),
         "clients_equal_workers": {"clients": workers, "checks_per_s": round(len(few) / few_wall, 2),
                                   "p50_s": round(pct(few, .5), 3), "p90_s": round(pct(few, .9), 3),
@@ -252,7 +255,7 @@ def write_workers_section(r: dict, path: Path) -> None:
         "workers. The machine's 2 cores are shared with other work (the load average before "
         "each run is shown): figures move with it.", "",
         f"| workers | single check p50 | checks/s at {r['clients']} clients | × 1 worker | p50 / **p90** | p90 ÷ single | "
-        "server / workers CPU s | clients = workers: checks/s, p90 (÷ single) | load avg | errors |",
+        "CPU s: server / workers / client (cores the workers got) | clients = workers: checks/s, p90 (÷ single) | load avg | errors |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for x in rows:
@@ -260,7 +263,7 @@ def write_workers_section(r: dict, path: Path) -> None:
         lines.append(
             f"| {x['workers']} | {x['single_check_p50_s']} s | **{x['checks_per_s']}** | "
             f"{x['checks_per_s'] / base:.2f}x | {x['p50_s']} / **{x['p90_s']}** s | {x['p90_over_single']} | "
-            f"{x['server_cpu_s']} / {x['workers_cpu_s']} | {few['checks_per_s']}, {few['p90_s']} s ({few['p90_over_single']}) | "
+            f"{x['server_cpu_s']} / {x['workers_cpu_s']} / {x['client_cpu_s']} ({x['cores_used_by_checks']}) | {few['checks_per_s']}, {few['p90_s']} s ({few['p90_over_single']}) | "
             f"{x['load_average_before']} | {x['errors']} |")
     lines += ["", *r["notes"], ""]
     _replace_section(path, WORKERS_SECTION, "\n".join(lines))

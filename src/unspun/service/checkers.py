@@ -437,15 +437,6 @@ class CheckPool:
         except AttributeError as e:
             w.conn.send(("attribute", str(e)))
 
-    def warm(self, lane: str = SMALL) -> None:
-        """Start every worker of ``lane`` now (each opens the index at its first check)."""
-        ln = self.lanes[lane]
-        with ln.lock:
-            while len(ln.workers) < ln.size and not ln.closed:
-                w = _Worker(self.zygote)
-                ln.workers.add(w)
-                ln.idle.put(w)
-
     def run(self, job: CheckJob, lane: str, deadline: float) -> Any:
         """Run ``job`` in a worker of ``lane`` by ``deadline`` (``time.monotonic()``);
         blocks (call it from a thread). Raises :class:`ServiceError` or
