@@ -459,8 +459,8 @@ def write_md(r: dict, path: Path) -> None:
         f"| add request latency p50 / p90 | {r['add_latency_s']['p50']} / {r['add_latency_s']['p90']} s |",
         f"| documents after | {r['documents_after']:,} |", "",
         "Latency is per request as the client sees it, queueing included. Each check runs in "
-        "a worker process (`--workers`, by default the number of cores, at most 4), which asks "
-        "the server for the few index look-ups it needs; the event loop never waits, SQLite "
+        "a worker process (`--workers`, by default the number of cores, at most 4) that opens "
+        "the index read-only itself, once; the event loop never waits, SQLite "
         "reads run concurrently with the one writer in WAL mode, and throughput is bounded by "
         f"the cores. With {r['clients']} clients a request waits behind up to {r['clients'] - 1} "
         "others: latency under load is mostly queueing, not a slower check.",
