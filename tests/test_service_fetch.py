@@ -4,6 +4,7 @@ private, loopback or link-local address (server-side request forgery)."""
 from __future__ import annotations
 
 import html
+import json
 from pathlib import Path
 
 import pytest
@@ -84,3 +85,16 @@ def test_no_request_field_can_allow_private_addresses(db, server):
         assert r.status_code == 422 and "allow_private" in r.json()["error"]
         r = c.post("/api/check?allow_private=1", json={"url": f"http://127.0.0.1:{port}/suspect.html"})
         assert r.status_code == 422 and "not a public address" in r.json()["error"]
+
+
+def test_fetches_from_one_host_are_paced_across_a_batch_and_requests(db, server):
+    links = [server.url(f"/news/{i}.html") for i in range(3)]
+    lines = b"".join(json.dumps({"url": u}).encode() + b"\n" for u in links)
+    with serving(db, workers=2, allow_fetch=True, fetch_allow_private=True, fetch_delay=0.5) as c:
+        start = len(server.times)
+        r = c.post("/api/check/batch?format=summary", content=lines, headers={"content-type": "application/x-ndjson"})
+        assert [json.loads(x)["id"] for x in r.text.splitlines()] == links
+        assert c.post("/api/check", json={"url": server.url("/news/4.html")}).status_code == 200
+        times = [t for _, t in server.times[start:]]
+    assert len(times) == 4
+    assert all(b - a >= 0.45 for a, b in zip(times, times[1:], strict=False)), times

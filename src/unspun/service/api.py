@@ -134,8 +134,10 @@ async def check(
     kind = media_type(request)
     if kind in JSON_TYPES:
         raw = await request.body()
-        article = partial(inputs.check_request_document, raw, svc.settings.fetch_settings())
+        fetch = svc.settings.fetch_settings()
+        article = partial(inputs.check_request_document, raw, fetch)
         lane = svc.lane(len(raw))
+        await svc.fetch_turn(inputs.fetch_host(raw, fetch))
     elif kind == MULTIPART:
         data, name, text = await form_input(await read_form(request))
         if data is not None:
@@ -186,9 +188,10 @@ async def check_batch(
     return StreamingResponse(batch_stream(svc, lines, format == "summary"), media_type="application/x-ndjson")
 
 
-def batch_jobs(svc: Service, lines: list[tuple[int, bytes]]) -> list[tuple[Any, str]]:
+def batch_jobs(svc: Service, lines: list[tuple[int, bytes]]) -> list[tuple[Any, str, str | None]]:
     fetch = svc.settings.fetch_settings()
-    return [(partial(batch.line_document, line, n, fetch), svc.lane(len(line))) for n, line in lines]
+    return [(partial(batch.line_document, line, n, fetch), svc.lane(len(line)), inputs.fetch_host(line, fetch))
+            for n, line in lines]
 
 
 async def batch_results(svc: Service, lines: list[tuple[int, bytes]], as_summary: bool) -> AsyncIterator[dict[str, Any]]:
