@@ -90,3 +90,20 @@ def test_a_second_service_on_an_index_already_open_here_still_answers_the_same(d
         for t, e in zip(texts, expected, strict=True):
             assert first.post("/api/check", json={"text": t}).json() == e
             assert second.post("/api/check", json={"text": t}).json() == e
+
+
+def test_a_killed_zygote_is_replaced_and_checks_go_on(db, reference_docs):
+    import signal
+
+    texts = articles(reference_docs, 2)
+    expected = in_process(db, texts)
+    with serving(db, workers=1) as c:
+        pool = c.app.state.service.checkers
+        assert c.post("/api/check", json={"text": texts[0]}).json() == expected[0]
+        os.kill(pool.zygote.pid, signal.SIGKILL)
+        for pid in pool.pids():  # and the worker, so that a new one must be forked
+            os.kill(pid, signal.SIGKILL)
+        r = c.post("/api/check", json={"text": texts[1]})
+        assert r.status_code == 503  # the check on the dead worker
+        assert c.post("/api/check", json={"text": texts[1]}).json() == expected[1]
+        assert not pool.own_index  # the new zygote's workers ask the server

@@ -312,8 +312,8 @@ class Zygote:
 
 
 class _Worker:
-    def __init__(self, zygote: Zygote) -> None:
-        self.pid, self.conn = zygote.fork()
+    def __init__(self, fork: Callable[[], tuple[int, Connection]]) -> None:
+        self.pid, self.conn = fork()
         self.checks = 0
 
     def stop(self, kill: bool = True) -> None:
@@ -342,9 +342,9 @@ class _Worker:
 class _Lane:
     """Up to ``size`` workers; an idle queue; workers forked on demand."""
 
-    def __init__(self, size: int, zygote: Zygote) -> None:
+    def __init__(self, size: int, fork: Callable[[], tuple[int, Connection]]) -> None:
         self.size = size
-        self.zygote = zygote
+        self.fork = fork
         self.idle: queue.SimpleQueue[_Worker] = queue.SimpleQueue()
         self.workers: set[_Worker] = set()
         self.lock = threading.Lock()
@@ -360,7 +360,7 @@ class _Lane:
                 if self.closed:
                     raise CheckBusy("the service is shutting down")
                 if len(self.workers) < self.size:
-                    w = _Worker(self.zygote)
+                    w = _Worker(self.fork)
                     self.workers.add(w)
                     return w
             remaining = deadline - time.monotonic()
@@ -414,12 +414,33 @@ class CheckPool:
         if not self.own_index:
             log.warning("%s is already open in this process: check workers ask the server for "
                         "index look-ups (slower)", self.db.name)
+        self.memory_mb = memory_mb
         self.zygote = Zygote(self.db if self.own_index else None, memory_mb)
-        self.lanes = {SMALL: _Lane(workers, self.zygote), LARGE: _Lane(large_workers, self.zygote)}
+        self._zygote_lock = threading.Lock()
+        self.lanes = {SMALL: _Lane(workers, self._fork), LARGE: _Lane(large_workers, self._fork)}
         self.killed = 0  # workers killed at a timeout (for tests and logs)
 
     def pids(self) -> set[int]:
         return {w.pid for lane in self.lanes.values() for w in list(lane.workers)}
+
+    def _fork(self) -> tuple[int, Connection]:
+        """A new worker from the zygote; should the zygote have died (killed from outside),
+        a new one takes its place. This process has the index open by then, so the new
+        zygote's workers ask the server for their look-ups (never SQLite across a fork)."""
+        zygote = self.zygote
+        try:
+            return zygote.fork()
+        except WorkerLost:
+            if self.index is None:
+                raise
+            with self._zygote_lock:
+                if self.zygote is zygote:
+                    log.error("the check workers' zygote %d is gone: a new one starts; its workers "
+                              "ask the server for index look-ups", zygote.pid)
+                    zygote.close()
+                    self.own_index = False
+                    self.zygote = Zygote(None, self.memory_mb)
+            return self.zygote.fork()
 
     def _answer(self, w: _Worker, message: tuple) -> None:
         """An index call from the worker, answered from this thread's connection."""
