@@ -278,3 +278,14 @@ def test_index_add_needs_something_to_add(tmp_path):
     assert r.exit_code == 2 and "give files" in r.output
     r = run("index", "add", "--db", str(tmp_path / "x.db"), "--feed", "feed.xml")
     assert r.exit_code == 2 and "not an http" in r.output
+
+
+def test_cli_defaults_are_the_fetching_defaults():
+    import typer.main
+
+    from unspun.ingest.feeds import DEFAULT_MAX_NEW
+
+    add = typer.main.get_command(app).commands["index"].commands["add"]
+    defaults = {p.name: p.default for p in add.params}
+    assert defaults["delay"] == FetchSettings.delay and defaults["timeout"] == FetchSettings.timeout
+    assert defaults["max_new"] == DEFAULT_MAX_NEW

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import os
 import sys
+from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -32,10 +33,8 @@ from . import __version__
 from .budget import MAX_ARTICLE_CHARS, too_long
 from .errors import UnspunError
 from .ingest import is_partial, read_article, read_records
-from .ingest.feeds import DEFAULT_MAX_NEW, FollowStats, fetch_records
-from .ingest.fetch import Fetcher, FetchSettings, is_url
 from .ingest.tally import PartialWatch, failed_summary, failure_line, partial_line
-from .models import IngestFailure, Report
+from .models import Document, IngestFailure, Report
 from .outputs import check_target, index_files, is_stdout, write_output
 from .pipeline import check as run_check
 from .report.html import render_html
@@ -89,6 +88,11 @@ def main_options(
 DbOption = Annotated[Path, typer.Option("--db", help="The index file (SQLite).", dir_okay=False)]
 
 
+def is_url(value: str) -> bool:
+    """An http(s) URL to fetch (unspun.ingest.fetch, imported only when one is given)."""
+    return value[:8].lower().startswith(("http://", "https://"))
+
+
 KeepPartialOption = Annotated[bool, typer.Option(
     "--keep-partial", help="Keep the text of truncated WARC records (reported either way).")]
 FollowSymlinksOption = Annotated[bool, typer.Option(
@@ -113,9 +117,9 @@ def index_add(
     db: DbOption = ...,  # type: ignore[assignment]
     feed: Annotated[list[str] | None, typer.Option("--feed", help="An RSS or Atom feed URL: index the pages it lists that are not indexed yet (repeatable).")] = None,
     sitemap: Annotated[list[str] | None, typer.Option("--sitemap", help="A sitemap (or sitemap index) URL: index the pages it lists that are not indexed yet (repeatable).")] = None,
-    max_new: Annotated[int, typer.Option("--max-new", help="Most new pages fetched per feed or sitemap in one run.", min=1)] = DEFAULT_MAX_NEW,
-    delay: Annotated[float, typer.Option("--delay", help="Seconds between two requests to one host (robots.txt Crawl-delay may raise it).", min=0)] = FetchSettings.delay,
-    timeout: Annotated[float, typer.Option("--timeout", help="Seconds a request may take (connecting, each read, the whole body).", min=0.001)] = FetchSettings.timeout,
+    max_new: Annotated[int, typer.Option("--max-new", help="Most new pages fetched per feed or sitemap in one run.", min=1)] = 200,
+    delay: Annotated[float, typer.Option("--delay", help="Seconds between two requests to one host (robots.txt Crawl-delay may raise it).", min=0)] = 1.0,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds a request may take (connecting, each read, the whole body).", min=0.001)] = 20.0,
     allow_private: AllowPrivateOption = False,
     batch_size: Annotated[int, typer.Option(help="Documents per transaction (at least 1).")] = 2000,
     keep_partial: KeepPartialOption = False,
@@ -143,14 +147,17 @@ def index_add(
     except UnspunError as e:
         fail(str(e))
     watch = PartialWatch()
-    follow = FollowStats()
-    fetching = FetchSettings(delay=delay, timeout=timeout, allow_private=allow_private)
+    fetched: Iterable[Document | IngestFailure] = ()
+    if urls or feed or sitemap:
+        from .ingest.feeds import FollowStats, fetch_records
+        from .ingest.fetch import FetchSettings
+
+        follow = FollowStats()
+        fetched = fetch_records(urls, feeds=feed or (), sitemaps=sitemap or (),
+                                settings=FetchSettings(delay=delay, timeout=timeout, allow_private=allow_private),
+                                skip=lambda url: idx.get(url) is not None, max_new=max_new, stats=follow)
     records = watch.watch(itertools.chain(
-        read_records(files, keep_partial=keep_partial, follow_symlinks=follow_symlinks),
-        fetch_records(urls, feeds=feed or (), sitemaps=sitemap or (), settings=fetching,
-                      skip=lambda url: idx.get(url) is not None, max_new=max_new, stats=follow)
-        if (urls or feed or sitemap) else (),
-    ))
+        read_records(files, keep_partial=keep_partial, follow_symlinks=follow_symlinks), fetched))
     progress = Progress(
         SpinnerColumn(), TextColumn("indexing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=err, disable=quiet, transient=True,
@@ -170,7 +177,9 @@ def index_add(
     _report_reading(result.failures, watch)
     partial = f", kept partial {len(watch.partial)}" if watch.partial else ""
     listed = ""
+    skipped = 0
     if feed or sitemap:
+        skipped = follow.skipped
         listed = (f", skipped {follow.skipped} already indexed of {follow.listed} listed"
                   + (f" ({follow.left} more new left for the next run: --max-new)" if follow.left else ""))
     typer.echo(
@@ -178,7 +187,7 @@ def index_add(
         f"{failed_summary(result.failures)}{partial}{listed}; {total} documents in {db}"
     )
     if result.failed:
-        usable = result.added or result.replaced or result.unchanged or follow.skipped
+        usable = result.added or result.replaced or result.unchanged or skipped
         raise typer.Exit(1 if usable else 2)
 
 
@@ -248,6 +257,8 @@ def check_cmd(
         if output is not None:
             check_target(output, protect)  # before the work: never over an input (the index...)
         if fetch:
+            from .ingest.fetch import Fetcher, FetchSettings
+
             with Fetcher(FetchSettings(allow_private=allow_private)) as fetcher:
                 doc = fetcher.document(article)
         else:
