@@ -289,3 +289,21 @@ def test_cli_defaults_are_the_fetching_defaults():
     defaults = {p.name: p.default for p in add.params}
     assert defaults["delay"] == FetchSettings.delay and defaults["timeout"] == FetchSettings.timeout
     assert defaults["max_new"] == DEFAULT_MAX_NEW
+
+
+def test_every_failure_mode_in_one_feed_is_one_line_and_the_rest_is_indexed(server, tmp_path):
+    server.add("/huge6.html", b"<html><body><p>" + b"word " * 1_300_000 + b"</p></body></html>")
+    bad = {"/slow.html": "timed out after 1 s", "/missing.html": "HTTP 404", "/broken.html": "HTTP 500",
+           "/loop-a": "redirect loop", "/huge6.html": "over the 5,242,880-byte cap",
+           "/report.pdf": "not an HTML page", "/private/secret.html": "disallowed by"}
+    server.rss("/all.xml", [(p, p) for p in ["/news/0.html", *bad, "/latin1.html"]])
+    db = tmp_path / "all.db"
+    r = run("index", "add", "--db", str(db), "--feed", server.url("/all.xml"), "--timeout", "1", "--delay", "0",
+            "--allow-private", "-q")
+    assert r.exit_code == 1 and "Traceback" not in r.output
+    assert "added 2, replaced 0, unchanged 0, failed 7" in r.output
+    lines = r.output.splitlines()
+    for path, reason in bad.items():
+        assert any(server.url(path) in line and reason in line for line in lines), (path, r.output)
+    with unspun.open_index(db, readonly=True) as idx:
+        assert "Le café du coin" in idx.get(server.url("/latin1.html")).text
