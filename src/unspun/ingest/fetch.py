@@ -162,11 +162,6 @@ class Fetched:
     charset: str | None
     body: bytes
 
-    def text(self) -> str:
-        from .text import decode_bytes
-
-        return decode_bytes(self.body, _codec(self.charset))
-
 
 def _codec(charset: str | None) -> str | None:
     if not charset:
