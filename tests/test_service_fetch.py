@@ -97,4 +97,5 @@ def test_fetches_from_one_host_are_paced_across_a_batch_and_requests(db, server)
         assert c.post("/api/check", json={"url": server.url("/news/4.html")}).status_code == 200
         times = [t for _, t in server.times[start:]]
     assert len(times) == 4
-    assert all(b - a >= 0.45 for a, b in zip(times, times[1:], strict=False)), times
+    # one fetch every 0.5 s (a little slack: a worker may start late on a busy machine)
+    assert times[-1] - times[0] >= 1.3 and all(b - a >= 0.25 for a, b in zip(times, times[1:], strict=False)), times

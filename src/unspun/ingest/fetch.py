@@ -34,6 +34,7 @@ import socket
 import threading
 import time
 import urllib.robotparser
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -88,6 +89,17 @@ class FetchSettings:
 
     def with_changes(self, **changes: Any) -> FetchSettings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+_shared_pace: Callable[[str], float] | None = None
+
+
+def set_shared_pace(turn: Callable[[str], float] | None) -> None:
+    """In a process that fetches for a service: ``turn(host)`` reserves the next request
+    to ``host`` over every process and says how many seconds to wait for it (replaces
+    the per-:class:`Fetcher` pace)."""
+    global _shared_pace
+    _shared_pace = turn
 
 
 def is_url(value: object) -> bool:
@@ -217,6 +229,11 @@ class Fetcher:
     # -- pace ---------------------------------------------------------------------------
     def _wait_turn(self, url: str) -> None:
         host = (urlsplit(url).hostname or "").lower()
+        if _shared_pace is not None:  # a service worker: the server keeps the pace of all
+            wait = _shared_pace(host)
+            if wait > 0:
+                time.sleep(wait)
+            return
         delay = max(self.settings.delay, self._delay.get(host, 0.0))
         with self._lock:
             now = time.monotonic()

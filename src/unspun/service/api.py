@@ -134,10 +134,8 @@ async def check(
     kind = media_type(request)
     if kind in JSON_TYPES:
         raw = await request.body()
-        fetch = svc.settings.fetch_settings()
-        article = partial(inputs.check_request_document, raw, fetch)
+        article = partial(inputs.check_request_document, raw, svc.settings.fetch_settings())
         lane = svc.lane(len(raw))
-        await svc.fetch_turn(inputs.fetch_host(raw, fetch))
     elif kind == MULTIPART:
         data, name, text = await form_input(await read_form(request))
         if data is not None:
@@ -188,10 +186,9 @@ async def check_batch(
     return StreamingResponse(batch_stream(svc, lines, format == "summary"), media_type="application/x-ndjson")
 
 
-def batch_jobs(svc: Service, lines: list[tuple[int, bytes]]) -> list[tuple[Any, str, str | None]]:
+def batch_jobs(svc: Service, lines: list[tuple[int, bytes]]) -> list[tuple[Any, str]]:
     fetch = svc.settings.fetch_settings()
-    return [(partial(batch.line_document, line, n, fetch), svc.lane(len(line)), inputs.fetch_host(line, fetch))
-            for n, line in lines]
+    return [(partial(batch.line_document, line, n, fetch), svc.lane(len(line))) for n, line in lines]
 
 
 async def batch_results(svc: Service, lines: list[tuple[int, bytes]], as_summary: bool) -> AsyncIterator[dict[str, Any]]:

@@ -146,6 +146,14 @@ class RemoteIndex:
         return int(self._ask(("call", "__len__", (), {})))
 
 
+def _ask_turn(conn: Connection, host: str) -> float:
+    """Seconds to wait before fetching from ``host`` (the server keeps one pace for all
+    workers: ``--allow-fetch``)."""
+    conn.send(("turn", host))
+    reply = conn.recv()
+    return float(reply[1]) if reply[0] == "ret" else 0.0
+
+
 def _outcome(job: CheckJob, index: Any) -> tuple:
     from .. import pipeline  # looked up at each check (tests replace pipeline.check)
 
@@ -169,6 +177,9 @@ def _worker_main(conn: Connection, db: Path | None, memory_mb: int) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     _close_inherited(conn.fileno())
+    from ..ingest import fetch
+
+    fetch.set_shared_pace(lambda host: _ask_turn(conn, host))
     gc.freeze()  # what came with the fork stays put (and its pages shared)
     _limit_memory(memory_mb)
     index: Any = None if db is not None else RemoteIndex(conn)
@@ -405,9 +416,12 @@ class CheckPool:
     opening the index ``db`` read-only. Make it before this process opens ``db``."""
 
     def __init__(self, db: Path, *, workers: int, large_workers: int, memory_mb: int,
-                 index: Callable[[], Any] | None = None) -> None:
+                 index: Callable[[], Any] | None = None, fetch_delay: float = 0.0) -> None:
         self.db = Path(db)
         self.index = index
+        self.fetch_delay = fetch_delay
+        self._next_fetch: dict[str, float] = {}  # host -> when its next fetch may start
+        self._pace_lock = threading.Lock()
         # the workers open the index themselves, unless this process has it open already
         # (then SQLite's state for the file would cross the fork: a test's second service)
         self.own_index = index is None or not holds_open(self.db)
@@ -442,8 +456,24 @@ class CheckPool:
                     self.zygote = Zygote(None, self.memory_mb)
             return self.zygote.fork()
 
+    def turn(self, host: str) -> float:
+        """Reserve the next fetch from ``host``: seconds the worker waits before it."""
+        if self.fetch_delay <= 0:
+            return 0.0
+        with self._pace_lock:
+            now = time.monotonic()
+            start = max(now, self._next_fetch.get(host, 0.0))
+            self._next_fetch[host] = start + self.fetch_delay
+            if len(self._next_fetch) > 10_000:  # forget the hosts whose turn has passed
+                self._next_fetch = {h: t for h, t in self._next_fetch.items() if t > now}
+        return start - now
+
     def _answer(self, w: _Worker, message: tuple) -> None:
-        """An index call from the worker, answered from this thread's connection."""
+        """A worker's question: an index call, answered from this thread's connection,
+        or its turn to fetch from a host."""
+        if message[0] == "turn":
+            w.conn.send(("ret", self.turn(str(message[1]))))
+            return
         try:
             assert self.index is not None
             idx = self.index()
@@ -474,7 +504,7 @@ class CheckPool:
                     log.warning("check stopped at its time limit: worker %d killed and replaced", w.pid)
                     raise CheckTimeout()
                 answer = w.conn.recv()
-                if answer[0] in ("attr", "call"):  # a RemoteIndex's question
+                if answer[0] in ("attr", "call", "turn"):  # a RemoteIndex's question, a fetch's turn
                     self._answer(w, answer)
                     continue
                 break

@@ -50,7 +50,7 @@ class ServiceSettings:
     token: str | None = None
     public_read: bool = False
     allow_fetch: bool = False
-    fetch_delay: float = 1.0  # seconds between two fetches from one host (all requests together)
+    fetch_delay: float = 1.0  # seconds between two fetches from one host (over all workers)
     # tests only (a local fixture server): never set from the command line or a request
     fetch_allow_private: bool = False
 
@@ -74,14 +74,14 @@ class Service:
         # first: the check workers' zygote is forked before this process opens SQLite
         self.checkers = CheckPool(Path(settings.db), workers=settings.workers,
                                   large_workers=settings.large_workers, memory_mb=settings.check_memory,
-                                  index=lambda: self.readers.index())
+                                  index=lambda: self.readers.index(),
+                                  fetch_delay=settings.fetch_delay if settings.allow_fetch else 0.0)
         try:
             self.writer = Writer(Path(settings.db))
         except BaseException:
             self.checkers.close()
             raise
         self.readers = Readers(Path(settings.db), settings.workers)
-        self._next_fetch: dict[str, float] = {}  # host -> when the next fetch from it may start
         # threads that only wait for a worker's answer (the worker does the work)
         self._waiting = ThreadPoolExecutor(max_workers=64, thread_name_prefix="unspun-check")
 
@@ -108,26 +108,12 @@ class Service:
         except WorkerLost:
             raise ServiceError(503, "the check stopped unexpectedly (its worker process died)") from None
 
-    async def fetch_turn(self, host: str | None) -> None:
-        """Wait until a fetch from ``host`` may start: at most one every ``fetch_delay``
-        seconds per host, over every request and batch (the fetch itself runs in the
-        check's worker as soon as the check is sent)."""
-        if not host or self.settings.fetch_delay <= 0:
-            return
-        now = time.monotonic()
-        start = max(now, self._next_fetch.get(host, 0.0))
-        self._next_fetch[host] = start + self.settings.fetch_delay
-        if len(self._next_fetch) > 10_000:  # forget hosts whose turn has passed
-            self._next_fetch = {h: t for h, t in self._next_fetch.items() if t > now}
-        if start > now:
-            await asyncio.sleep(start - now)
-
-    async def check_each(self, jobs: Iterable[tuple[Callable[[], Document], str, str | None]],
+    async def check_each(self, jobs: Iterable[tuple[Callable[[], Document], str]],
                          render: Callable[[Report], T]) -> AsyncIterator[T | ServiceError]:
         """Check many articles, answers in the order given (an error as a ServiceError,
         never the end): up to twice ``workers`` checks at once, each with its own time
         budget counted from when it is sent, so a long batch never times out waiting.
-        ``jobs``: (article, lane, host to fetch from or None)."""
+        ``jobs``: (article, lane)."""
         window = 2 * self.settings.workers
         pending: deque[asyncio.Task[T | ServiceError]] = deque()
 
@@ -146,8 +132,7 @@ class Service:
                 return ServiceError(500, "internal error (the server log has the details)")
 
         try:
-            for article, lane, host in jobs:
-                await self.fetch_turn(host)
+            for article, lane in jobs:
                 pending.append(asyncio.create_task(one(article, lane)))
                 if len(pending) >= window:
                     yield await pending.popleft()

@@ -12,7 +12,6 @@ import json
 import re
 import zlib
 from typing import Any
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -91,26 +90,6 @@ def _validation_message(e: ValidationError) -> str:
         where = ".".join(str(x) for x in err["loc"])
         parts.append(f"{where}: {err['msg']}" if where else err["msg"])
     return "; ".join(parts)
-
-
-def fetch_host(body: bytes, fetch: FetchSettings | None) -> str | None:
-    """The host a check request will fetch from (a ``url`` alone, fetching on), or None.
-    Only short bodies are looked at: one holding an article fetches nothing."""
-    if fetch is None or len(body) > 8192:
-        return None
-    try:
-        obj = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return None
-    if not isinstance(obj, dict) or obj.get("text") is not None or obj.get("html") is not None:
-        return None
-    url = obj.get("url")
-    if not isinstance(url, str):
-        return None
-    try:
-        return urlsplit(url.strip()).hostname
-    except ValueError:
-        return None
 
 
 def check_request_document(body: bytes, fetch: FetchSettings | None = None) -> Document:
