@@ -13,6 +13,17 @@ Writes ``bench/results/service.{md,json}``; exit code 1 when any request failed.
 
     python -m bench.service_load --max-checks 2 [--max-clients 2]
 
+    python -m bench.service_load --scaling 1,2,4
+
+Throughput by worker count: for each ``--workers`` value, a fresh ``unspun serve`` on the
+same index; one check at a time first (a single check's latency), then ``--clients``
+concurrent clients (8) and as many clients as workers, no documents added meanwhile; the
+CPU seconds of the server process and of its check workers (``/proc``) and the machine's
+load average are kept, since other work on a shared machine changes the figures. Writes
+the section "Workers" of ``bench/results/service.md`` and the key ``workers`` of
+``bench/results/service.json``. Targets: 2 workers at least 1.7x the checks/s of 1 at 8
+clients; p90 under load at most 2x a single check's.
+
 The other case: ``--max-checks`` clients each send one maximum-size check (a JSON body
 just under the server's 5 MB ``--max-body``: reference paragraphs, about 5 million
 characters) at once; while they run (until they end: answered, or stopped at
@@ -144,6 +155,149 @@ async def run_load(base: str, texts: list[str], more: list[dict], a: argparse.Na
         await w
         docs = (await c.get("/api/stats")).json()["documents"]
     return {"alone": alone, "wall_s": wall, "lat": lat, "add_lat": add_lat, "errors": errors, "added": added, "documents_after": docs}
+
+
+WORKERS_SECTION = "## Workers"
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _descendants(pid: int) -> list[int]:
+    kids: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            kids.setdefault(ppid, []).append(int(entry.name))
+    out, todo = [], list(kids.get(pid, []))
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        todo.extend(kids.get(p, []))
+    return out
+
+
+async def _burst(c: httpx.AsyncClient, texts: list[str], clients: int, requests: int, errors: list[str]) -> tuple[list[float], float]:
+    lat: list[float] = []
+
+    async def client(k: int) -> None:
+        for i in range(requests):
+            t0 = time.perf_counter()
+            try:
+                r = await c.post("/api/check", json={"text": texts[(k * requests + i) % len(texts)]})
+            except httpx.HTTPError as e:
+                errors.append(f"check: {type(e).__name__}: {e}")
+                continue
+            if r.status_code == 200 and b'"verdict"' in r.content:
+                lat.append(time.perf_counter() - t0)
+            else:
+                errors.append(f"check {r.status_code}: {r.text[:200]}")
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(client(k) for k in range(clients)))
+    return lat, time.perf_counter() - t0
+
+
+async def run_workers(base: str, server_pid: int, texts: list[str], workers: int, a: argparse.Namespace) -> dict:
+    """One server with ``workers``: a single check's latency, then the two loads."""
+    errors: list[str] = []
+    limits = httpx.Limits(max_connections=a.clients + 2)
+    async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as c:
+        await _burst(c, texts, 2 * workers, 2, errors)  # every worker forked, its index opened
+        alone, _ = await _burst(c, texts, 1, a.alone, errors)
+        procs = [p for p in _descendants(server_pid)]
+        before = {p: _cpu_seconds(p) for p in [server_pid, *procs]}
+        load = os.getloadavg()[0]
+        client0 = time.process_time()
+        lat, wall = await _burst(c, texts, a.clients, a.requests, errors)
+        client_cpu = time.process_time() - client0
+        procs = _descendants(server_pid)
+        server_cpu = _cpu_seconds(server_pid) - before[server_pid]
+        workers_cpu = sum(_cpu_seconds(p) - before.get(p, 0.0) for p in procs)
+        few, few_wall = await _burst(c, texts, workers, max(4, a.requests // 2), errors)
+    single = pct(alone, .5)
+    return {
+        "workers": workers, "single_check_p50_s": round(single, 3),
+        "clients": a.clients, "checks": len(lat), "wall_s": round(wall, 2),
+        "checks_per_s": round(len(lat) / wall, 2),
+        "p50_s": round(pct(lat, .5), 3), "p90_s": round(pct(lat, .9), 3),
+        "p90_over_single": round(pct(lat, .9) / single, 2),
+        "server_cpu_s": round(server_cpu, 2), "workers_cpu_s": round(workers_cpu, 2),
+        "client_cpu_s": round(client_cpu, 2), "cores_used_by_checks": round(workers_cpu / wall, 2),
+        "load_average_before": round(load, 2),
+        "clients_equal_workers": {"clients": workers, "checks_per_s": round(len(few) / few_wall, 2),
+                                  "p50_s": round(pct(few, .5), 3), "p90_s": round(pct(few, .9), 3),
+                                  "p90_over_single": round(pct(few, .9) / single, 2)},
+        "errors": len(errors), "error_samples": errors[:3],
+    }
+
+
+def write_workers_section(r: dict, path: Path) -> None:
+    rows = r["runs"]
+    base = rows[0]["checks_per_s"]
+    lines = [
+        WORKERS_SECTION, "",
+        f"{r['date']} · {r['machine']}", "",
+        f"Command: `{r['command']}`", "",
+        f"For each `--workers` value a fresh `unspun serve` on the same index of {r['index_documents']:,} "
+        "documents; first one check at a time (a single check's latency), then "
+        f"{r['clients']} concurrent clients × {r['requests_per_client']} `POST /api/check` (no documents "
+        "added meanwhile), then as many clients as workers. CPU seconds during the "
+        f"{r['clients']}-client load are read from `/proc` for the server process and for its check "
+        "workers. The machine's 2 cores are shared with other work (the load average before "
+        "each run is shown): figures move with it.", "",
+        f"| workers | single check p50 | checks/s at {r['clients']} clients | × 1 worker | p50 / **p90** | p90 ÷ single | "
+        "CPU s: server / workers / client (cores the workers got) | clients = workers: checks/s, p90 (÷ single) | load avg | errors |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for x in rows:
+        few = x["clients_equal_workers"]
+        lines.append(
+            f"| {x['workers']} | {x['single_check_p50_s']} s | **{x['checks_per_s']}** | "
+            f"{x['checks_per_s'] / base:.2f}x | {x['p50_s']} / **{x['p90_s']}** s | {x['p90_over_single']} | "
+            f"{x['server_cpu_s']} / {x['workers_cpu_s']} / {x['client_cpu_s']} ({x['cores_used_by_checks']}) | {few['checks_per_s']}, {few['p90_s']} s ({few['p90_over_single']}) | "
+            f"{x['load_average_before']} | {x['errors']} |")
+    lines += ["", *r["notes"], ""]
+    _replace_section(path, WORKERS_SECTION, "\n".join(lines))
+
+
+def _replace_section(path: Path, heading: str, text: str) -> None:
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    start = old.find(heading + "\n")
+    if start < 0:
+        new = old.rstrip("\n") + "\n\n" + text
+    else:
+        end = old.find("\n## ", start + len(heading))
+        new = old[:start] + text + (old[end + 1:] if end >= 0 else "")
+    path.write_text(new.rstrip("\n") + "\n", encoding="utf-8")
+
+
+def scaling_notes(rows: list[dict], clients: int) -> list[str]:
+    by = {x["workers"]: x for x in rows}
+    notes = []
+    if 1 in by and 2 in by:
+        ratio = by[2]["checks_per_s"] / by[1]["checks_per_s"]
+        notes.append(f"- 2 workers: **{ratio:.2f}x** the checks/s of 1 at {clients} clients "
+                     f"(target ≥ 1.7x: {'met' if ratio >= 1.7 else 'not met'}).")
+    for x in rows:
+        share = x["server_cpu_s"] / max(1e-9, x["server_cpu_s"] + x["workers_cpu_s"])
+        notes.append(f"- {x['workers']} worker(s): the server process used {share:.0%} of the CPU the checks took; "
+                     f"p90 at {clients} clients is {x['p90_over_single']}x a single check "
+                     f"({'within' if x['p90_over_single'] <= 2 else 'over'} the 2x target), with "
+                     f"{x['workers']} client(s) {x['clients_equal_workers']['p90_over_single']}x.")
+    notes.append(f"- With {clients} closed-loop clients and W busy workers a request waits behind about "
+                 f"{clients}/W - 1 others (Little's law: latency ≈ clients ÷ throughput), so on 2 cores p90 "
+                 "at 8 clients cannot come within 2x a single check; with as many clients as workers it is "
+                 "the check's own time. More workers than cores add no throughput.")
+    return notes
 
 
 MAX_SECTION = "## Maximum-size checks"
@@ -305,15 +459,15 @@ def write_md(r: dict, path: Path) -> None:
         f"| add request latency p50 / p90 | {r['add_latency_s']['p50']} / {r['add_latency_s']['p90']} s |",
         f"| documents after | {r['documents_after']:,} |", "",
         "Latency is per request as the client sees it, queueing included. Each check runs in "
-        "a worker process (`--workers`, by default the number of cores, at most 4), which asks "
-        "the server for the few index look-ups it needs; the event loop never waits, SQLite "
+        "a worker process (`--workers`, by default the number of cores, at most 4) that opens "
+        "the index read-only itself, once; the event loop never waits, SQLite "
         "reads run concurrently with the one writer in WAL mode, and throughput is bounded by "
         f"the cores. With {r['clients']} clients a request waits behind up to {r['clients'] - 1} "
         "others: latency under load is mostly queueing, not a slower check.",
         "",
     ]
     old = path.read_text(encoding="utf-8") if path.exists() else ""
-    keep = old[old.find(MAX_SECTION + "\n"):] if MAX_SECTION + "\n" in old else ""  # the other case's figures
+    keep = old[old.find("\n## ") + 1:] if "\n## " in old else ""  # the other runs' sections
     path.write_text("\n".join(lines) + ("\n" + keep if keep else ""), encoding="utf-8")
 
 
@@ -330,6 +484,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-seconds", type=float, default=600)
     ap.add_argument("--max-checks", type=int, default=0, help="the other case: this many maximum-size checks at once")
     ap.add_argument("--max-clients", type=int, default=2, help="ordinary clients during the maximum-size checks")
+    ap.add_argument("--scaling", default=None, help="comma-separated worker counts to compare, e.g. 1,2,4")
     ap.add_argument("--out", type=Path, default=RESULTS / "service")
     a = ap.parse_args(argv)
     cmd = "python -m bench.service_load " + " ".join(argv if argv is not None else sys.argv[1:])
@@ -343,6 +498,20 @@ def main(argv: list[str] | None = None) -> int:
                                      site=d.get("site"), published=d.get("published")) for d in docs)
             idx.add(unspun.from_text(d["text"], id=d["id"]) for d in fillers(docs, a.fillers, seed=1, prefix="filler"))
             index_docs = len(idx)
+        if a.scaling:
+            counts = [int(x) for x in a.scaling.split(",") if x.strip()]
+            runs = []
+            for w in counts:
+                port = free_port()
+                proc = serve(db, port, w, Path(tmp) / f"serve-{w}.log")
+                try:
+                    runs.append(asyncio.run(asyncio.wait_for(
+                        run_workers(f"http://127.0.0.1:{port}", proc.pid, texts, w, a), a.max_seconds)))
+                finally:
+                    proc.terminate()
+                    proc.wait(timeout=30)
+                print(json.dumps(runs[-1]), flush=True)
+            return _write_scaling(runs, a, index_docs, cmd.strip())
         port = free_port()
         proc = serve(db, port, a.workers, Path(tmp) / "serve.log")
         try:
@@ -370,10 +539,27 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if r["errors"] or not lat or r["latency_s"]["p90"] > 1.0 else 0
     r = report(res, a, index_docs, cmd.strip())
     a.out.parent.mkdir(parents=True, exist_ok=True)
+    old = json.loads(a.out.with_suffix(".json").read_text(encoding="utf-8")) if a.out.with_suffix(".json").exists() else {}
+    if "workers" in old:  # the --scaling figures stay
+        r["workers"] = old["workers"]
     a.out.with_suffix(".json").write_text(json.dumps(r, indent=2) + "\n", encoding="utf-8")
     write_md(r, a.out.with_suffix(".md"))
     print(a.out.with_suffix(".md").read_text(encoding="utf-8"))
     return 1 if r["errors"] else 0
+
+
+def _write_scaling(runs: list[dict], a: argparse.Namespace, index_docs: int, cmd: str) -> int:
+    r = {"date": dt.date.today().isoformat(), "command": cmd,
+         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, unspun {unspun.__version__}",
+         "index_documents": index_docs, "clients": a.clients, "requests_per_client": a.requests,
+         "runs": runs, "notes": scaling_notes(runs, a.clients)}
+    out = a.out.with_suffix(".json")
+    data = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
+    data["workers"] = r
+    out.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    write_workers_section(r, a.out.with_suffix(".md"))
+    print("\n".join(r["notes"]))
+    return 1 if any(x["errors"] for x in runs) else 0
 
 
 if __name__ == "__main__":

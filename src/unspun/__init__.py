@@ -7,6 +7,8 @@ Public API::
     index.add(unspun.read_records(["reference/"]))
     report = unspun.check(unspun.read_article("suspect.html"), index)
     report.to_dict()                                      # the JSON report
+    unspun.fetch_document("https://example.org/story")    # a page, fetched (FetchError)
+    index.add(unspun.fetch_records(feeds=["https://example.org/rss"], skip=lambda u: index.get(u)))
 """
 
 from __future__ import annotations
@@ -26,8 +28,26 @@ from .pipeline import CheckSettings, check  # noqa: E402
 from .retrieve import retrieve  # noqa: E402
 from .store import AddResult, BaseIndex, MemoryIndex, SQLiteIndex, memory_index, open_index  # noqa: E402
 
+_FETCHING = {"FetchError": "fetch", "FetchSettings": "fetch", "fetch_document": "fetch",
+             "fetch_records": "feeds"}
+
+
+def __getattr__(name: str) -> object:
+    """Fetching (``unspun.fetch_document(url)``, ``unspun.fetch_records(feeds=[...])``) is
+    imported on first use: httpx is not loaded by ``import unspun``."""
+    if name in _FETCHING:
+        import importlib
+
+        return getattr(importlib.import_module(f".ingest.{_FETCHING[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "AddResult",
+    "FetchError",
+    "FetchSettings",
+    "fetch_document",
+    "fetch_records",
     "BaseIndex",
     "Candidate",
     "CheckSettings",

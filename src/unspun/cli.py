@@ -7,8 +7,10 @@ records could not be read (each listed with its location), the others were used.
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
+from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -32,7 +34,7 @@ from .budget import MAX_ARTICLE_CHARS, too_long
 from .errors import UnspunError
 from .ingest import is_partial, read_article, read_records
 from .ingest.tally import PartialWatch, failed_summary, failure_line, partial_line
-from .models import IngestFailure, Report
+from .models import Document, IngestFailure, Report
 from .outputs import check_target, index_files, is_stdout, write_output
 from .pipeline import CheckSettings
 from .pipeline import check as run_check
@@ -87,10 +89,17 @@ def main_options(
 DbOption = Annotated[Path, typer.Option("--db", help="The index file (SQLite).", dir_okay=False)]
 
 
+def is_url(value: str) -> bool:
+    """An http(s) URL to fetch (unspun.ingest.fetch, imported only when one is given)."""
+    return value[:8].lower().startswith(("http://", "https://"))
+
+
 KeepPartialOption = Annotated[bool, typer.Option(
     "--keep-partial", help="Keep the text of truncated WARC records (reported either way).")]
 FollowSymlinksOption = Annotated[bool, typer.Option(
     "--follow-symlinks", help="Follow symbolic links inside input folders (skipped by default).")]
+AllowPrivateOption = Annotated[bool, typer.Option(
+    "--allow-private", help="Let URLs reach private, loopback and link-local addresses (refused by default).")]
 
 
 def _report_reading(failures: list[IngestFailure], watch: PartialWatch, limit: int = 50) -> None:
@@ -105,8 +114,14 @@ def _report_reading(failures: list[IngestFailure], watch: PartialWatch, limit: i
 
 @index_app.command("add")
 def index_add(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders: text, HTML, JSONL(.gz), WARC(.gz).")],
-    db: DbOption,
+    paths: Annotated[list[str] | None, typer.Argument(help="Files or folders (text, HTML, JSONL(.gz), WARC(.gz)), or http(s) URLs of pages.")] = None,
+    db: DbOption = ...,  # type: ignore[assignment]
+    feed: Annotated[list[str] | None, typer.Option("--feed", help="An RSS or Atom feed URL: index the pages it lists that are not indexed yet (repeatable).")] = None,
+    sitemap: Annotated[list[str] | None, typer.Option("--sitemap", help="A sitemap (or sitemap index) URL: index the pages it lists that are not indexed yet (repeatable).")] = None,
+    max_new: Annotated[int, typer.Option("--max-new", help="Most new pages fetched per feed or sitemap in one run.", min=1)] = 200,
+    delay: Annotated[float, typer.Option("--delay", help="Seconds between two requests to one host (robots.txt Crawl-delay may raise it).", min=0)] = 1.0,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds a request may take (connecting, each read, the whole body).", min=0.001)] = 20.0,
+    allow_private: AllowPrivateOption = False,
     batch_size: Annotated[int, typer.Option(help="Documents per transaction (at least 1).")] = 2000,
     keep_partial: KeepPartialOption = False,
     follow_symlinks: FollowSymlinksOption = False,
@@ -119,6 +134,8 @@ def index_add(
 ) -> None:
     """Add reference documents to the index (a document with an existing id replaces it).
 
+    URLs are fetched (a page's id is its URL); --feed and --sitemap pages already in the
+    index are skipped, so the same command run every hour keeps the index current.
     Exit code 0 when every record was read, 1 when some failed (the others are indexed),
     2 when none could be read or on a usage error.
     """
@@ -126,6 +143,13 @@ def index_add(
 
     if batch_size < 1:
         fail(f"--batch-size must be at least 1 (got {batch_size})")
+    if not (paths or feed or sitemap):
+        fail("give files, folders or URLs to add, or --feed / --sitemap URLs")
+    urls = [p for p in paths or [] if is_url(p)]
+    files = [Path(p) for p in paths or [] if not is_url(p)]
+    for u in [*(feed or []), *(sitemap or [])]:
+        if not is_url(u):
+            fail(f"--feed / --sitemap: {escape(u)!r} is not an http:// or https:// URL")
     if semantic and not available():
         fail(f"--semantic: {unavailable_reason()}")
     try:
@@ -136,7 +160,17 @@ def index_add(
     if semantic is False and idx.semantic and not new:
         err.print("[yellow]--no-semantic: this index keeps sentence vectors; new documents get them too[/]")
     watch = PartialWatch()
-    records = watch.watch(read_records(paths, keep_partial=keep_partial, follow_symlinks=follow_symlinks))
+    fetched: Iterable[Document | IngestFailure] = ()
+    if urls or feed or sitemap:
+        from .ingest.feeds import FollowStats, fetch_records
+        from .ingest.fetch import FetchSettings
+
+        follow = FollowStats()
+        fetched = fetch_records(urls, feeds=feed or (), sitemaps=sitemap or (),
+                                settings=FetchSettings(delay=delay, timeout=timeout, allow_private=allow_private),
+                                skip=lambda url: idx.get(url) is not None, max_new=max_new, stats=follow)
+    records = watch.watch(itertools.chain(
+        read_records(files, keep_partial=keep_partial, follow_symlinks=follow_symlinks), fetched))
     progress = Progress(
         SpinnerColumn(), TextColumn("indexing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=err, disable=quiet, transient=True,
@@ -155,12 +189,19 @@ def index_add(
     idx.close()
     _report_reading(result.failures, watch)
     partial = f", kept partial {len(watch.partial)}" if watch.partial else ""
+    listed = ""
+    skipped = 0
+    if feed or sitemap:
+        skipped = follow.skipped
+        listed = (f", skipped {follow.skipped} already indexed of {follow.listed} listed"
+                  + (f" ({follow.left} more new left for the next run: --max-new)" if follow.left else ""))
     typer.echo(
         f"added {result.added}, replaced {result.replaced}, unchanged {result.unchanged}, "
-        f"{failed_summary(result.failures)}{partial}; {total} documents in {db}"
+        f"{failed_summary(result.failures)}{partial}{listed}; {total} documents in {db}"
     )
     if result.failed:
-        raise typer.Exit(1 if (result.added or result.replaced or result.unchanged) else 2)
+        usable = result.added or result.replaced or result.unchanged or skipped
+        raise typer.Exit(1 if usable else 2)
 
 
 @index_app.command("embed")
@@ -237,7 +278,7 @@ def _write_atomic(path: Path, data: str, protect: list[Path] | None = None) -> P
 
 @app.command("check")
 def check_cmd(
-    article: Annotated[str, typer.Argument(help="The article: a file (text, HTML, JSONL, WARC) or - for stdin.")],
+    article: Annotated[str, typer.Argument(help="The article: a file (text, HTML, JSONL, WARC), an http(s) URL to fetch, or - for stdin.")],
     db: Annotated[Path | None, typer.Option("--db", help="The index to check against.", dir_okay=False)] = None,
     against: Annotated[list[Path] | None, typer.Option("--against", help="Compare with these files/folders instead of an index (repeatable).")] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.terminal,
@@ -248,6 +289,7 @@ def check_cmd(
     no_color: Annotated[bool, typer.Option("--no-color", help="No colours in the terminal report.")] = False,
     max_article: Annotated[int, typer.Option("--max-article", help="Longest article to check, in characters (0: no limit).", min=0)] = MAX_ARTICLE_CHARS,
     no_semantic: Annotated[bool, typer.Option("--no-semantic", help="Do not use the semantic layer (rewrites, translations) even where it is available.")] = False,
+    allow_private: AllowPrivateOption = False,
 ) -> None:
     """Trace ARTICLE to its sources and show what was done to it.
 
@@ -256,12 +298,19 @@ def check_cmd(
     """
     if (db is None) == (not against):
         fail("give either --db FILE or --against PATH (not both)")
-    protect = [*([Path(article)] if article != "-" else []), *(index_files(db) if db else []), *(against or [])]
+    fetch = is_url(article)
+    protect = [*([Path(article)] if article != "-" and not fetch else []), *(index_files(db) if db else []), *(against or [])]
     failures: list[IngestFailure] = []
     try:
         if output is not None:
             check_target(output, protect)  # before the work: never over an input (the index...)
-        doc = read_article(article, record_id=record, keep_partial=keep_partial)
+        if fetch:
+            from .ingest.fetch import Fetcher, FetchSettings
+
+            with Fetcher(FetchSettings(allow_private=allow_private)) as fetcher:
+                doc = fetcher.document(article)
+        else:
+            doc = read_article(article, record_id=record, keep_partial=keep_partial)
         if (problem := too_long(doc, max_article)) is not None:
             raise problem
         if is_partial(doc):
@@ -282,7 +331,7 @@ def check_cmd(
         with idx:
             report = run_check(doc, idx, CheckSettings(use_semantic=not no_semantic))
     except UnspunError as e:
-        fail(str(e))
+        fail(escape(str(e)))
     _emit(report, fmt, output, no_color, protect)
     if failures:
         raise typer.Exit(1)
@@ -442,6 +491,7 @@ def serve_cmd(
     token: Annotated[str | None, typer.Option("--token", envvar="UNSPUN_TOKEN", show_envvar=True, help="Bearer token clients must send (required beyond loopback; prefer the environment variable).")] = None,
     public_read: Annotated[bool, typer.Option("--public-read", help="Checks and reads need no token (adding and removing documents still do).")] = False,
     allowed_host: Annotated[list[str] | None, typer.Option("--allowed-host", help="Another name clients may reach the server by (Host header; repeatable).")] = None,
+    allow_fetch: Annotated[bool, typer.Option("--allow-fetch", help="A check request may give a page's URL for the server to fetch (public addresses only).")] = False,
 ) -> None:
     """Serve the HTTP API and the web page for the index in --db."""
     import logging
@@ -463,6 +513,7 @@ def serve_cmd(
         db=db, max_body=max_body, check_timeout=check_timeout, workers=workers,
         large_workers=large_workers, large_body=large_body, check_memory=check_memory, max_article=max_article,
         allowed_hosts=allowed_hosts(host, tuple(allowed_host or ())), token=token, public_read=public_read,
+        allow_fetch=allow_fetch,
     )
     try:
         application = create_app(settings)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import AsyncIterator
 from functools import partial
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel
 from starlette.datastructures import FormData, UploadFile
 
@@ -15,7 +17,7 @@ from ..ingest.detect import GZIP_MAGIC
 from ..models import Report
 from ..report.html import render_html, report_csp
 from ..report.json_report import to_json
-from . import inputs
+from . import batch, inputs
 from .core import Service
 from .limits import ServiceError
 
@@ -50,6 +52,8 @@ CHECK_BODY = {
                 "examples": {
                     "text": {"value": {"text": "Senators press for fresh penalties on Russia…"}},
                     "html": {"value": {"html": "<html>…</html>", "url": "https://example.org/story"}},
+                    "url": {"value": {"url": "https://example.org/story"},
+                            "summary": "fetched (a service started with --allow-fetch only)"},
                 },
             },
             MULTIPART: {
@@ -130,7 +134,7 @@ async def check(
     kind = media_type(request)
     if kind in JSON_TYPES:
         raw = await request.body()
-        article = partial(inputs.check_request_document, raw)
+        article = partial(inputs.check_request_document, raw, svc.settings.fetch_settings())
         lane = svc.lane(len(raw))
     elif kind == MULTIPART:
         data, name, text = await form_input(await read_form(request))
@@ -147,6 +151,61 @@ async def check(
         return html_response(body, report_csp())
     body = await svc.check(article, compact_json, lane)
     return Response(body, media_type="application/json")
+
+
+BATCH_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/x-ndjson": {"schema": {"type": "string", "description": (
+            "JSON Lines (gzip allowed), one article a line, each as the JSON body of `POST /api/check`: "
+            "`{\"text\": ...}` or `{\"html\": ..., \"url\": ...}`, optional `id` and `title`; "
+            "`{\"url\": ...}` alone on a service started with `--allow-fetch`")},
+            "example": '{"id": "a1", "text": "Senators press for fresh penalties…"}\n{"id": "a2", "html": "<html>…</html>"}\n'}},
+    }
+}
+
+
+@router.post("/api/check/batch", tags=["check"], openapi_extra=BATCH_BODY, responses={
+    200: {"description": (
+        "JSON Lines, streamed, one line per article in the order sent: `{\"line\", \"id\", \"report\"}` "
+        "(the JSON report), or with `format=summary` `{\"line\", \"id\", \"url\", \"verdict\", \"coverage\", "
+        "\"sources\": [{\"doc_id\", \"site\", \"coverage\"}], \"findings\", \"error\": null}`; an article that "
+        "fails is `{\"line\", \"id\", \"error\", \"status\"}` (the status `POST /api/check` would have "
+        "answered) and the stream goes on"),
+          "content": {"application/x-ndjson": {"schema": {"type": "string"}}}},
+    **_errors(400, 401, 413, 415, 422)})
+async def check_batch(
+    request: Request,
+    format: Literal["report", "summary"] = Query("report", description="`report` (the whole JSON report a line) or `summary` (one table row a line)"),
+) -> Response:
+    """Check many articles: JSON Lines in, JSON Lines out, one line per article, streamed."""
+    svc = service(request)
+    if media_type(request) not in (*JSONL_TYPES, *JSON_TYPES):
+        raise ServiceError(415, "send JSON Lines (Content-Type: application/x-ndjson), one article a line")
+    lines = await svc.parse(partial(batch.batch_lines, await request.body(), svc.settings.max_body))
+    return StreamingResponse(batch_stream(svc, lines, format == "summary"), media_type="application/x-ndjson")
+
+
+def batch_jobs(svc: Service, lines: list[tuple[int, bytes]]) -> list[tuple[Any, str]]:
+    fetch = svc.settings.fetch_settings()
+    return [(partial(batch.line_document, line, n, fetch), svc.lane(len(line))) for n, line in lines]
+
+
+async def batch_results(svc: Service, lines: list[tuple[int, bytes]], as_summary: bool) -> AsyncIterator[dict[str, Any]]:
+    """One answer (a dict) per line, in order."""
+    render = batch.summary if as_summary else batch.full_report
+    answers = svc.check_each(batch_jobs(svc, lines), render)
+    for n, line in lines:
+        answer = await anext(answers)
+        if isinstance(answer, ServiceError):
+            yield batch.error_line(n, line, answer)
+        else:
+            yield batch.ok_line(n, answer, as_summary)
+
+
+async def batch_stream(svc: Service, lines: list[tuple[int, bytes]], as_summary: bool) -> AsyncIterator[bytes]:
+    async for item in batch_results(svc, lines, as_summary):
+        yield (json.dumps(item, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def compact_json(report: Report) -> str:

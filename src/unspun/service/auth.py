@@ -19,9 +19,10 @@ from enum import Enum
 
 from starlette.datastructures import Headers
 
-OPEN_PATHS = frozenset({"/", "/check", "/docs", "/openapi.json", "/healthz"})
-READ_ONLY_POSTS = frozenset({"/api/check"})  # a POST that reads the index, never changes it
+OPEN_PATHS = frozenset({"/", "/check", "/batch", "/docs", "/openapi.json", "/healthz"})
+READ_ONLY_POSTS = frozenset({"/api/check", "/api/check/batch"})  # POSTs that read the index, never change it
 FORM_PATH = "/check"  # the page's form: token in a form field, checked by the route
+FORM_PATHS = frozenset({FORM_PATH, "/batch"})  # the page's forms (one article; a batch)
 TOKEN_FIELD = "token"
 MIN_TOKEN_LENGTH = 16
 
@@ -38,7 +39,7 @@ def access(method: str, path: str) -> Access:
         return Access.OPEN
     if path.startswith("/static/"):
         return Access.OPEN
-    if path == FORM_PATH:  # POST /check: a read, checked by the route (form field or header)
+    if path in FORM_PATHS:  # POST /check, /batch: a read, checked by the route (form field or header)
         return Access.READ
     if method in ("GET", "HEAD", "OPTIONS") or path in READ_ONLY_POSTS:
         return Access.READ

@@ -1,11 +1,19 @@
-"""Checks in worker processes that can be killed: a per-check time and memory budget.
+"""Checks in a pool of worker processes, each with its own read-only index: every core
+busy, and a per-check time and memory budget.
 
-A check is pure Python: a thread cannot be interrupted, and a long check holds the GIL
-the event loop and every reader need. So each check runs in a worker *process* (forked
-from the server, so it starts in milliseconds with everything imported). The worker
-never touches SQLite (a connection, or SQLite's own per-process lock table, must not
-cross a fork): its index is a :class:`RemoteIndex` whose few calls (``lookup``, ``get``,
-``approx_size``…) the server's waiting thread answers from its own read-only connection.
+A check is pure Python: a thread cannot be interrupted, and checks in threads share one
+GIL. So each check runs in a worker *process* that opens the index read-only itself, once,
+and answers check after check: throughput grows with the workers (``--workers``, up to the
+cores) and the server process only moves requests and answers.
+
+**Where workers come from.** A SQLite connection, and SQLite's per-process table of open
+files and their locks, must not cross a fork: a worker forked from the server (which holds
+the writer's and the readers' connections) could not safely open the index. So when the
+pool is made, *before the server opens SQLite*, it forks one clean process, the **zygote**,
+which never opens a database; every worker is forked from the zygote on demand (in
+milliseconds, everything imported) and handed to the server over a Unix socket. The
+zygote reaps its children; it and every worker exit when the server's end of their socket
+closes (the server stopped or died).
 
 * **time**: the request waits at most ``check_timeout`` (queueing for a free worker
   included); when it passes, the worker running the check is killed (``SIGKILL``) and
@@ -19,12 +27,8 @@ cross a fork): its index is a :class:`RemoteIndex` whose few calls (``lookup``, 
   would count against the next one's memory budget); an ordinary one
   :data:`RECYCLE_AFTER` checks.
 
-A worker is forked lazily (first use, or to replace one that was killed) from a thread
-of the server. In the child only that thread exists; it closes every inherited file
-descriptor but its pipe (the listening socket, the server's SQLite connections, other
-workers' pipes), ignores ``SIGINT`` (the server stops it) and never returns to the
-server's code: it ends with :func:`os._exit`. When the server dies, the pipe closes and
-the worker exits.
+A worker ignores ``SIGINT`` (the server stops it), closes every inherited file descriptor
+but its socket, and never returns to the server's code: it ends with :func:`os._exit`.
 """
 
 from __future__ import annotations
@@ -35,11 +39,11 @@ import os
 import queue
 import resource
 import signal
+import socket
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from multiprocessing import Pipe
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -142,7 +146,15 @@ class RemoteIndex:
         return int(self._ask(("call", "__len__", (), {})))
 
 
-def _outcome(job: CheckJob, index: RemoteIndex) -> tuple:
+def _ask_turn(conn: Connection, host: str) -> float:
+    """Seconds to wait before fetching from ``host`` (the server keeps one pace for all
+    workers: ``--allow-fetch``)."""
+    conn.send(("turn", host))
+    reply = conn.recv()
+    return float(reply[1]) if reply[0] == "ret" else 0.0
+
+
+def _outcome(job: CheckJob, index: Any) -> tuple:
     from .. import pipeline  # looked up at each check (tests replace pipeline.check)
 
     doc = job.article()
@@ -156,24 +168,33 @@ def _memory_message(memory_mb: int) -> str:
     return f"the check needed more than {memory_mb} MB of memory (--check-memory)"
 
 
-def _worker_main(conn: Connection, memory_mb: int) -> None:
-    """The worker's loop: one job at a time until the pipe closes."""
+def _worker_main(conn: Connection, db: Path | None, memory_mb: int) -> None:
+    """The worker's loop: one job at a time until the socket closes. The index ``db`` is
+    opened read-only at the first job, and kept (None: a :class:`RemoteIndex`)."""
+    from ..store import SQLiteIndex
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.set_wakeup_fd(-1)  # the server's event loop's, closed below
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     _close_inherited(conn.fileno())
+    from ..ingest import fetch
+
+    fetch.set_shared_pace(lambda host: _ask_turn(conn, host))
     gc.freeze()  # what came with the fork stays put (and its pages shared)
     _limit_memory(memory_mb)
-    index = RemoteIndex(conn)
+    index: Any = None if db is not None else RemoteIndex(conn)
     while True:
         try:
             job = conn.recv()
         except (EOFError, OSError):
-            return
+            break
         if job is None:
-            return
+            break
         done = False
         try:
+            if index is None:
+                assert db is not None
+                index = SQLiteIndex(db, create=False, readonly=True)
             answer: tuple = _outcome(job, index)
         except ServiceError as e:
             answer = ("error", e.status, e.message)
@@ -184,8 +205,8 @@ def _worker_main(conn: Connection, memory_mb: int) -> None:
         except MemoryError:
             answer = ("memory", _memory_message(memory_mb))
             done = True  # the heap may be in pieces: a fresh worker takes over
-        except (EOFError, OSError):
-            return  # the server went away
+        except (EOFError, BrokenPipeError, ConnectionResetError):
+            break  # the server went away
         except Exception:
             log.exception("check failed in worker %d", os.getpid())
             answer = ("internal",)
@@ -195,34 +216,119 @@ def _worker_main(conn: Connection, memory_mb: int) -> None:
             conn.send(("memory", _memory_message(memory_mb)))
             done = True
         except (OSError, ValueError):
-            return
+            break
         if done:
+            break
+    if isinstance(index, SQLiteIndex):
+        index.close()
+
+
+def _zygote_main(sock: socket.socket, db: Path | None, memory_mb: int) -> None:
+    """Fork a worker for each byte the server sends; hand it over with its socket."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # workers are reaped by the kernel
+    signal.set_wakeup_fd(-1)  # the server's event loop's, closed below
+    _close_inherited(sock.fileno())
+    gc.freeze()
+    while True:
+        try:
+            if not sock.recv(1):
+                return  # the server closed its end
+        except OSError:
             return
+        ours, theirs = socket.socketpair()
+        pid = os.fork()
+        if pid == 0:  # the worker
+            code = 0
+            try:
+                sock.close()
+                ours.close()
+                _worker_main(Connection(theirs.detach()), db, memory_mb)
+            except BaseException:
+                code = 1
+            finally:
+                os._exit(code)
+        theirs.close()
+        try:
+            socket.send_fds(sock, [str(pid).encode()], [ours.fileno()])
+        except OSError:
+            return
+        finally:
+            ours.close()
+
+
+def holds_open(path: Path) -> bool:
+    """True when this process has ``path`` open (an SQLite connection to it)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return False
+    try:
+        fds = os.listdir("/proc/self/fd")
+    except OSError:
+        return True  # cannot tell: assume the worst
+    for fd in fds:
+        try:
+            other = os.stat(f"/proc/self/fd/{fd}")
+        except OSError:
+            continue
+        if (other.st_dev, other.st_ino) == (st.st_dev, st.st_ino):
+            return True
+    return False
+
+
+class Zygote:
+    """The clean process workers are forked from (made before the server opens SQLite)."""
+
+    def __init__(self, db: Path | None, memory_mb: int) -> None:
+        ours, theirs = socket.socketpair()
+        pid = os.fork()
+        if pid == 0:  # never returns to the caller
+            code = 0
+            try:
+                ours.close()
+                _zygote_main(theirs, db, memory_mb)
+            except BaseException:
+                code = 1
+            finally:
+                os._exit(code)
+        theirs.close()
+        self.pid = pid
+        self.sock = ours
+        self.lock = threading.Lock()
+
+    def fork(self) -> tuple[int, Connection]:
+        """A new worker: its pid and the server's end of its socket."""
+        with self.lock:
+            try:
+                self.sock.sendall(b"f")
+                msg, fds, _, _ = socket.recv_fds(self.sock, 32, 1)
+            except OSError as e:
+                raise WorkerLost(f"the worker factory is gone ({e})") from None
+        if not msg or not fds:
+            raise WorkerLost("the worker factory is gone")
+        return int(msg), Connection(fds[0])
+
+    def close(self) -> None:
+        with self.lock:
+            self.sock.close()
+        try:
+            os.waitpid(self.pid, 0)
+        except (ChildProcessError, OSError):
+            pass
 
 
 # -- the server side -----------------------------------------------------------------
 
 
 class _Worker:
-    def __init__(self, memory_mb: int) -> None:
-        parent, child = Pipe(duplex=True)
-        pid = os.fork()
-        if pid == 0:  # the worker: never returns to the caller
-            code = 0
-            try:
-                parent.close()
-                _worker_main(child, memory_mb)
-            except BaseException:
-                code = 1
-            finally:
-                os._exit(code)
-        child.close()
-        self.pid = pid
-        self.conn = parent
+    def __init__(self, fork: Callable[[], tuple[int, Connection]]) -> None:
+        self.pid, self.conn = fork()
         self.checks = 0
 
     def stop(self, kill: bool = True) -> None:
-        """End the worker (SIGKILL unless ``kill`` is False: then ask it) and reap it."""
+        """End the worker (SIGKILL unless ``kill`` is False: then ask it; the zygote reaps it)."""
         try:
             if kill:
                 os.kill(self.pid, signal.SIGKILL)
@@ -231,26 +337,25 @@ class _Worker:
         except (OSError, ValueError):
             pass
         self.conn.close()
-        try:
-            if kill:
-                os.waitpid(self.pid, 0)
-            else:
-                for _ in range(50):
-                    if os.waitpid(self.pid, os.WNOHANG)[0]:
-                        return
-                    time.sleep(0.02)
+        if not kill:
+            for _ in range(50):
+                try:
+                    os.kill(self.pid, 0)
+                except OSError:
+                    return
+                time.sleep(0.02)
+            try:
                 os.kill(self.pid, signal.SIGKILL)
-                os.waitpid(self.pid, 0)
-        except (ChildProcessError, OSError):
-            pass
+            except OSError:
+                pass
 
 
 class _Lane:
     """Up to ``size`` workers; an idle queue; workers forked on demand."""
 
-    def __init__(self, size: int, memory_mb: int) -> None:
+    def __init__(self, size: int, fork: Callable[[], tuple[int, Connection]]) -> None:
         self.size = size
-        self.memory_mb = memory_mb
+        self.fork = fork
         self.idle: queue.SimpleQueue[_Worker] = queue.SimpleQueue()
         self.workers: set[_Worker] = set()
         self.lock = threading.Lock()
@@ -266,7 +371,7 @@ class _Lane:
                 if self.closed:
                     raise CheckBusy("the service is shutting down")
                 if len(self.workers) < self.size:
-                    w = _Worker(self.memory_mb)
+                    w = _Worker(self.fork)
                     self.workers.add(w)
                     return w
             remaining = deadline - time.monotonic()
@@ -307,22 +412,70 @@ class _Lane:
 
 
 class CheckPool:
-    """The check workers of a service, in two lanes (ordinary and large requests).
+    """The check workers of a service, in two lanes (ordinary and large requests), each
+    opening the index ``db`` read-only. Make it before this process opens ``db``."""
 
-    ``index()`` gives the calling thread's read-only index: the one the waiting thread
-    uses to answer its worker's index calls."""
-
-    def __init__(self, index: Callable[[], Any], *, workers: int, large_workers: int, memory_mb: int) -> None:
+    def __init__(self, db: Path, *, workers: int, large_workers: int, memory_mb: int,
+                 index: Callable[[], Any] | None = None, fetch_delay: float = 0.0) -> None:
+        self.db = Path(db)
         self.index = index
-        self.lanes = {SMALL: _Lane(workers, memory_mb), LARGE: _Lane(large_workers, memory_mb)}
+        self.fetch_delay = fetch_delay
+        self._next_fetch: dict[str, float] = {}  # host -> when its next fetch may start
+        self._pace_lock = threading.Lock()
+        # the workers open the index themselves, unless this process has it open already
+        # (then SQLite's state for the file would cross the fork: a test's second service)
+        self.own_index = index is None or not holds_open(self.db)
+        if not self.own_index:
+            log.warning("%s is already open in this process: check workers ask the server for "
+                        "index look-ups (slower)", self.db.name)
+        self.memory_mb = memory_mb
+        self.zygote = Zygote(self.db if self.own_index else None, memory_mb)
+        self._zygote_lock = threading.Lock()
+        self.lanes = {SMALL: _Lane(workers, self._fork), LARGE: _Lane(large_workers, self._fork)}
         self.killed = 0  # workers killed at a timeout (for tests and logs)
 
     def pids(self) -> set[int]:
         return {w.pid for lane in self.lanes.values() for w in list(lane.workers)}
 
-    def _answer(self, w: _Worker, message: tuple) -> None:
-        """An index call from the worker, answered from this thread's connection."""
+    def _fork(self) -> tuple[int, Connection]:
+        """A new worker from the zygote; should the zygote have died (killed from outside),
+        a new one takes its place. This process has the index open by then, so the new
+        zygote's workers ask the server for their look-ups (never SQLite across a fork)."""
+        zygote = self.zygote
         try:
+            return zygote.fork()
+        except WorkerLost:
+            if self.index is None:
+                raise
+            with self._zygote_lock:
+                if self.zygote is zygote:
+                    log.error("the check workers' zygote %d is gone: a new one starts; its workers "
+                              "ask the server for index look-ups", zygote.pid)
+                    zygote.close()
+                    self.own_index = False
+                    self.zygote = Zygote(None, self.memory_mb)
+            return self.zygote.fork()
+
+    def turn(self, host: str) -> float:
+        """Reserve the next fetch from ``host``: seconds the worker waits before it."""
+        if self.fetch_delay <= 0:
+            return 0.0
+        with self._pace_lock:
+            now = time.monotonic()
+            start = max(now, self._next_fetch.get(host, 0.0))
+            self._next_fetch[host] = start + self.fetch_delay
+            if len(self._next_fetch) > 10_000:  # forget the hosts whose turn has passed
+                self._next_fetch = {h: t for h, t in self._next_fetch.items() if t > now}
+        return start - now
+
+    def _answer(self, w: _Worker, message: tuple) -> None:
+        """A worker's question: an index call, answered from this thread's connection,
+        or its turn to fetch from a host."""
+        if message[0] == "turn":
+            w.conn.send(("ret", self.turn(str(message[1]))))
+            return
+        try:
+            assert self.index is not None
             idx = self.index()
             if message[0] == "attr":
                 value = getattr(idx, message[1])
@@ -351,7 +504,7 @@ class CheckPool:
                     log.warning("check stopped at its time limit: worker %d killed and replaced", w.pid)
                     raise CheckTimeout()
                 answer = w.conn.recv()
-                if answer[0] in ("attr", "call"):
+                if answer[0] in ("attr", "call", "turn"):  # a RemoteIndex's question, a fetch's turn
                     self._answer(w, answer)
                     continue
                 break
@@ -385,3 +538,4 @@ class CheckPool:
     def close(self) -> None:
         for lane in self.lanes.values():
             lane.close()
+        self.zygote.close()

@@ -4,15 +4,19 @@ operations the routes need, each awaited without blocking the event loop."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 from ..budget import MAX_ARTICLE_CHARS
+from ..errors import StoreError, UnspunError
+from ..ingest.fetch import FetchSettings
 from ..models import Document, IngestFailure, Report
 from ..store import AddResult, SQLiteIndex
 from .auth import Auth
@@ -21,6 +25,7 @@ from .limits import ServiceError
 from .workers import Readers, Writer, WriterClosed
 
 T = TypeVar("T")
+log = logging.getLogger("unspun.service")
 DEFAULT_MAX_BODY = 5 * 1024 * 1024
 DEFAULT_CHECK_TIMEOUT = 30.0
 DEFAULT_CHECK_MEMORY_MB = 2048
@@ -44,6 +49,17 @@ class ServiceSettings:
     allowed_hosts: tuple[str, ...] | None = None
     token: str | None = None
     public_read: bool = False
+    allow_fetch: bool = False
+    fetch_delay: float = 1.0  # seconds between two fetches from one host (over all workers)
+    # tests only (a local fixture server): never set from the command line or a request
+    fetch_allow_private: bool = False
+
+    def fetch_settings(self) -> FetchSettings | None:
+        """How a check request's ``url`` is fetched; None unless ``allow_fetch``."""
+        if not self.allow_fetch:
+            return None
+        return FetchSettings(timeout=min(20.0, max(1.0, self.check_timeout / 2)),
+                             max_bytes=self.max_body, delay=0.0, allow_private=self.fetch_allow_private)
 
 
 class Service:
@@ -55,10 +71,17 @@ class Service:
             raise ValueError("max_body, max_article, check_timeout, workers and large_workers must be positive")
         self.settings = settings
         self.auth = Auth(settings.token, settings.public_read)
-        self.writer = Writer(Path(settings.db))
+        # first: the check workers' zygote is forked before this process opens SQLite
+        self.checkers = CheckPool(Path(settings.db), workers=settings.workers,
+                                  large_workers=settings.large_workers, memory_mb=settings.check_memory,
+                                  index=lambda: self.readers.index(),
+                                  fetch_delay=settings.fetch_delay if settings.allow_fetch else 0.0)
+        try:
+            self.writer = Writer(Path(settings.db))
+        except BaseException:
+            self.checkers.close()
+            raise
         self.readers = Readers(Path(settings.db), settings.workers)
-        self.checkers = CheckPool(self.readers.index, workers=settings.workers,
-                                  large_workers=settings.large_workers, memory_mb=settings.check_memory)
         # threads that only wait for a worker's answer (the worker does the work)
         self._waiting = ThreadPoolExecutor(max_workers=64, thread_name_prefix="unspun-check")
 
@@ -84,6 +107,40 @@ class Service:
                                     "free worker: the service is busy") from None
         except WorkerLost:
             raise ServiceError(503, "the check stopped unexpectedly (its worker process died)") from None
+
+    async def check_each(self, jobs: Iterable[tuple[Callable[[], Document], str]],
+                         render: Callable[[Report], T]) -> AsyncIterator[T | ServiceError]:
+        """Check many articles, answers in the order given (an error as a ServiceError,
+        never the end): up to twice ``workers`` checks at once, each with its own time
+        budget counted from when it is sent, so a long batch never times out waiting.
+        ``jobs``: (article, lane)."""
+        window = 2 * self.settings.workers
+        pending: deque[asyncio.Task[T | ServiceError]] = deque()
+
+        async def one(article: Callable[[], Document], lane: str) -> T | ServiceError:
+            try:
+                return await self.check(article, render, lane)
+            except ServiceError as e:
+                return e
+            except StoreError as e:
+                log.error("index error: %s", e)
+                return ServiceError(503, "index unavailable (the server log has the details)")
+            except UnspunError as e:
+                return ServiceError(422, str(e))
+            except Exception:
+                log.exception("check failed in a batch")
+                return ServiceError(500, "internal error (the server log has the details)")
+
+        try:
+            for article, lane in jobs:
+                pending.append(asyncio.create_task(one(article, lane)))
+                if len(pending) >= window:
+                    yield await pending.popleft()
+            while pending:
+                yield await pending.popleft()
+        finally:
+            for task in pending:
+                task.cancel()
 
     async def parse(self, fn: Callable[[], T]) -> T:
         """CPU work with no index (parsing an upload) in the pool."""

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from ..errors import IngestError
 from ..ingest import from_html, from_text
 from ..ingest.detect import GZIP_MAGIC
+from ..ingest.fetch import Fetcher, FetchError, FetchSettings
 from ..ingest.files import Source, read_stream
 from ..ingest.jsonl import jsonl_records, record_to_document
 from ..models import Document, IngestFailure
@@ -35,15 +36,36 @@ class CheckRequest(BaseModel):
 
     text: str | None = Field(None, description="The article as plain text.")
     html: str | None = Field(None, description="The article as an HTML page (main text found by trafilatura).")
-    url: str | None = Field(None, description="Where the article was published (metadata only, never fetched).")
+    url: str | None = Field(None, description=(
+        "Where the article was published. Metadata with `text` or `html`; alone, the page to fetch "
+        "(only on a service started with `--allow-fetch`; public addresses only)."))
     title: str | None = Field(None, description="The article's title (metadata).")
     id: str | None = Field(None, description="A name for the article in the report (default `article`).")
 
     @model_validator(mode="after")
     def _one_body(self) -> CheckRequest:
-        if (self.text is None) == (self.html is None):
+        if self.text is not None and self.html is not None:
             raise ValueError("give exactly one of 'text' and 'html'")
+        if self.text is None and self.html is None and self.url is None:
+            raise ValueError("give exactly one of 'text' and 'html' (or 'url' alone, to fetch it)")
         return self
+
+
+NO_FETCH = ("give exactly one of 'text' and 'html': this service does not fetch URLs "
+            "(it was not started with --allow-fetch)")
+
+
+def fetched_document(url: str, fetch: FetchSettings | None, *, doc_id: str | None = None,
+                     title: str | None = None) -> Document:
+    """The page at ``url``, fetched with ``fetch`` (None: fetching is off, 422)."""
+    if fetch is None:
+        raise ServiceError(422, NO_FETCH)
+    try:
+        with Fetcher(fetch) as fetcher:
+            doc = fetcher.document(url.strip(), doc_id=doc_id)
+    except FetchError as e:
+        raise ServiceError(422, str(e)) from None
+    return dataclasses.replace(doc, title=title or doc.title)
 
 
 def safe_name(filename: str | None, default: str = "upload") -> str:
@@ -70,16 +92,25 @@ def _validation_message(e: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def check_request_document(body: bytes) -> Document:
-    """A JSON check request -> the article (400 malformed JSON, 422 wrong fields)."""
+def check_request_document(body: bytes, fetch: FetchSettings | None = None) -> Document:
+    """A JSON check request -> the article (400 malformed JSON, 422 wrong fields; a
+    ``url`` alone is fetched with ``fetch``, 422 when fetching is off or fails)."""
     obj = parse_json(body)
     if not isinstance(obj, dict):
         raise ServiceError(422, 'expected a JSON object: {"text": ...} or {"html": ..., "url": ...}')
+    return request_document(obj, fetch)
+
+
+def request_document(obj: dict[str, Any], fetch: FetchSettings | None = None, default_id: str = "article") -> Document:
+    """One article as a JSON object (``text``, ``html`` or ``url``; ``id``, ``title``)."""
     try:
         req = CheckRequest.model_validate(obj)
     except ValidationError as e:
         raise ServiceError(422, _validation_message(e)) from None
-    doc_id = req.id or req.url or "article"
+    if req.text is None and req.html is None:
+        assert req.url is not None
+        return fetched_document(req.url, fetch, doc_id=req.id, title=req.title)
+    doc_id = req.id or req.url or default_id
     if req.text is not None:
         if not req.text.strip():
             raise ServiceError(422, "text: the article is empty")

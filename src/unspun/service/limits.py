@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .auth import FORM_PATH, Auth, unauthorized_message
+from .auth import FORM_PATHS, Auth, unauthorized_message
 
 log = logging.getLogger("unspun.service")
 
@@ -125,7 +125,7 @@ class Guard:
         authorized = self.auth.token is not None and self.auth.matches(presented)
         scope.setdefault("state", {})["authorized"] = authorized
         if self.auth.needed(scope["method"], scope["path"]) and not authorized:
-            form_post = scope["path"] == FORM_PATH and presented is None
+            form_post = scope["path"] in FORM_PATHS and presented is None
             if not form_post:  # the page's form: its route reads the token field
                 await send_error(send, 401, unauthorized_message(presented is not None),
                                  ((b"www-authenticate", b'Bearer realm="unspun"'),))

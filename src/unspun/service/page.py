@@ -14,7 +14,7 @@ import jinja2
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from markupsafe import Markup
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 
 from .. import __version__
 from ..errors import StoreError, UnspunError
@@ -22,8 +22,8 @@ from ..ingest.detect import GZIP_MAGIC
 from ..models import Report
 from ..report.html import Frame, render_html, report_csp
 from ..report.json_report import to_json
-from . import inputs
-from .api import form_input, html_response, read_form, service
+from . import batch, inputs
+from .api import batch_results, form_input, html_response, read_form, service
 from .auth import FORM_PATH, TOKEN_FIELD
 from .limits import ServiceError
 
@@ -69,7 +69,8 @@ def _limits(request: Request) -> dict[str, object]:
     svc = service(request)
     st = svc.settings
     return {"max_body": st.max_body, "max_mb": f"{st.max_body / 2**20:.3g}", "timeout": f"{st.check_timeout:g}",
-            "version": __version__, "needs_token": svc.auth.needed("POST", FORM_PATH)}
+            "version": __version__, "needs_token": svc.auth.needed("POST", FORM_PATH),
+            "allow_fetch": st.allow_fetch, "max_batch": batch.MAX_BATCH_LINES}
 
 
 def _form_authorized(request: Request, form: FormData) -> bool:
@@ -81,7 +82,8 @@ def _form_authorized(request: Request, form: FormData) -> bool:
     return isinstance(given, str) and auth.matches(given.strip())
 
 
-async def _index_page(request: Request, *, error: str | None = None, text: str = "", status: int = 200) -> Response:
+async def _index_page(request: Request, *, error: str | None = None, text: str = "", status: int = 200,
+                      batch_error: str | None = None, links: str = "") -> Response:
     documents: int | None = None
     if not service(request).auth.needed("GET", "/api/stats"):  # the count is index data
         try:
@@ -90,6 +92,7 @@ async def _index_page(request: Request, *, error: str | None = None, text: str =
             documents = None
     html = _env().get_template("index.html.j2").render(
         error=error, text=text, documents=documents, base=str(request.base_url).rstrip("/"),
+        batch_error=batch_error, links=links,
         **_limits(request),
     )
     return html_response(html, PAGE_CSP, status)
@@ -140,6 +143,47 @@ async def check_page(request: Request) -> Response:
     except UnspunError as e:
         return await _index_page(request, error=str(e), text=text, status=422)
     return html_response(body, report_csp(Frame(banner=Markup(""))))
+
+
+@router.get("/batch")
+async def batch_get(request: Request) -> Response:
+    return await _index_page(request)
+
+
+@router.post("/batch")
+async def batch_page(request: Request) -> Response:
+    """The batch form's target: a table of one row per article (and its CSV), or the
+    start page again with the error."""
+    svc = service(request)
+    links = ""
+    try:
+        form = await read_form(request)
+        given = form.get("links")
+        links = given if isinstance(given, str) else ""
+        if not _form_authorized(request, form):
+            return await _index_page(request, links=links, status=401, batch_error=(
+                "this service needs its access token: enter it in the token field and check again"))
+        upload = form.get("articles")
+        data = await upload.read() if isinstance(upload, UploadFile) and (upload.filename or upload.size) else None
+        if data is not None:
+            lines = await svc.parse(partial(batch.batch_lines, data, svc.settings.max_body))
+        elif links.strip():
+            if not svc.settings.allow_fetch:
+                raise ServiceError(422, "this service does not fetch links (it was not started with --allow-fetch): "
+                                        "upload a JSON Lines file of articles")
+            lines = batch.link_lines(links)
+        else:
+            raise ServiceError(422, "choose a JSON Lines file of articles"
+                               + (" or paste links" if svc.settings.allow_fetch else ""))
+        rows = [{**batch.EMPTY_ROW, **row} async for row in batch_results(svc, lines, as_summary=True)]
+    except ServiceError as e:
+        return await _index_page(request, batch_error=e.message, links=links, status=e.status)
+    csv_data = base64.b64encode(batch.rows_csv(rows).encode("utf-8")).decode("ascii")
+    html = _env().get_template("batch.html.j2").render(
+        rows=rows, failed=sum(1 for r in rows if r.get("error")),
+        csv_href=f"data:text/csv;charset=utf-8;base64,{csv_data}", version=__version__,
+    )
+    return html_response(html, PAGE_CSP)
 
 
 @router.get("/docs")
