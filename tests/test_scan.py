@@ -218,6 +218,22 @@ def test_report_is_self_contained_and_escaped(scanned):
     assert f"style-src 'sha256-{digest}'" in csp
 
 
+def test_report_drill_down_shows_the_copied_and_source_text(scanned):
+    from markupsafe import escape
+
+    from unspun.scan.report import report_data
+
+    page = render_report(scanned)
+    assert "built-in method" not in page and "object at 0x" not in page
+    texts = {r["did"]: r["text"] for r in _rows(scanned, "docs")}
+    shown = {a["doc"]["did"] for arts in report_data(scanned)["drill"].values() for a in arts}
+    passages = [p for p in _rows(scanned, "alignments") if p["accepted"] and p["b"] in shown]
+    assert len(passages) >= 10
+    for p in passages:  # both sides of every passage, as the tables hold them, autoescaped
+        assert str(escape(texts[p["b"]][p["b_start"]:p["b_end"]][:300])) in page
+        assert str(escape(texts[p["a"]][p["a_start"]:p["a_end"]][:300])) in page
+
+
 def test_cli_scan_and_report(crawl, tmp_path):
     out = tmp_path / "cli"
     r = CliRunner().invoke(app, ["scan", str(crawl[1]), "--out", str(out), "--filter", FILTER,

@@ -69,8 +69,9 @@ def report_data(out: Path) -> dict[str, Any]:
             arts.append({
                 "doc": docs[b], "spin": spin,
                 "passages": [{
-                    "copy": _excerpt(texts[b], p["b_start"], p["b_end"]),
-                    "source": _excerpt(texts[p["a"]], p["a_start"], p["a_end"]),
+                    # not "copy": Jinja2 looks up attributes first, and dict.copy is one
+                    "copy_text": _excerpt(texts[b], p["b_start"], p["b_end"]),
+                    "source_text": _excerpt(texts[p["a"]], p["a_start"], p["a_end"]),
                     "source_doc": docs[p["a"]], "pair": p["pair"], "matched": p["matched"],
                     "spin_words": p["spin_words"],
                     "origin": origin_of[(p["pair"], p["passage"])],
