@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -30,6 +31,9 @@ def crawl(tmp_path_factory):
     for r in c.records:
         if r["site"] == "spinfarm.example":
             r["title"] = "<script>alert(1)</script> & co"
+            r["url"] = f"https://{r['id']}?a=1&b=\"x\""
+        if r["id"] == "spinfarm.example/6":
+            r["url"] = "javascript:alert(1)"
     path = tmp_path_factory.mktemp("crawl") / "crawl.jsonl"
     c.write(str(path))
     return c, path
@@ -205,12 +209,13 @@ def test_report_is_self_contained_and_escaped(scanned):
     assert "spinfarm.example" in page and "Content-Security-Policy" in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in page
     assert "<script" not in page.lower()
-    assert "http://" not in page and "https://" not in page
+    # nothing is loaded: no element with a source, no stylesheet link; URLs are plain links
+    assert not re.search(r"\b(src|srcset|data)\s*=|<link|<img|<iframe|@import|url\(", page, re.I)
+    assert 'href="javascript:' not in page and "javascript:alert(1)" in page  # shown, not linked
     # the stylesheet is allowed by its hash: the <style> text must hash to the CSP's value
     import base64
     import hashlib
     import html
-    import re
 
     style = re.search(r"<style>(.*?)</style>", page, re.S).group(1)
     digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
@@ -232,6 +237,23 @@ def test_report_drill_down_shows_the_copied_and_source_text(scanned):
     for p in passages:  # both sides of every passage, as the tables hold them, autoescaped
         assert str(escape(texts[p["b"]][p["b_start"]:p["b_end"]][:300])) in page
         assert str(escape(texts[p["a"]][p["a_start"]:p["a_end"]][:300])) in page
+
+
+def test_report_example_pairs_name_documents_and_urls(scanned):
+    from unspun.scan.report import report_data
+
+    page = render_report(scanned)
+    farm = next(s for s in report_data(scanned)["sites"] if s["site"] == "spinfarm.example")
+    assert farm["evidence"] and len(farm["examples"]) == len(farm["evidence"])
+    for pair, ex in zip(farm["evidence"], farm["examples"], strict=True):
+        a, b = (int(x) for x in pair.split("-"))
+        assert (ex["source_doc"]["did"], ex["copy_doc"]["did"]) == (a, b)
+        assert ex["copy_doc"]["id"].startswith("spinfarm.example/")
+        assert f"<code>{ex['copy_doc']['id']}</code>" in page
+        assert f"<code>{ex['source_doc']['id']}</code>" in page
+    # the example column names documents, never the pair's row numbers
+    assert not re.search(r"<code>\d+-\d+</code>", page)
+    assert 'href="https://spinfarm.example/0?a=1&amp;b=&#34;x&#34;"' in page
 
 
 def test_cli_scan_and_report(crawl, tmp_path):
