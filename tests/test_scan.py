@@ -266,8 +266,15 @@ def test_cli_scan_and_report(crawl, tmp_path):
     assert (out / "report.html").read_text().startswith("<!doctype html>")
     r = CliRunner().invoke(app, ["scan", "--out", str(out), "--filter", "a.id <> b.id"])
     assert r.exit_code == 2 and "filter" in r.output
-    r = CliRunner().invoke(app, ["scan", "report", str(tmp_path / "nothing")])
-    assert r.exit_code == 2
+    r = CliRunner().invoke(app, ["scan", "report", str(tmp_path / "nothing") + "/"])
+    assert r.exit_code == 2 and "does not exist" in r.output and "Traceback" not in r.output
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "afile").write_text("x")
+    r = CliRunner().invoke(app, ["scan", "report", str(tmp_path / "empty")])
+    assert r.exit_code == 2 and "not a scan folder" in r.output
+    r = CliRunner().invoke(app, ["scan", "report", str(tmp_path / "afile")])
+    assert r.exit_code == 2 and "not a folder" in r.output
+    assert not (tmp_path / "empty" / "report.html").exists()
     r = CliRunner().invoke(app, ["scan", str(crawl[1]), "--out", str(tmp_path / "m"), "--memory", "lots"])
     assert r.exit_code == 2 and "--memory 'lots'" in r.output and "Traceback" not in r.output
 

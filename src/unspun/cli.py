@@ -360,7 +360,7 @@ def scan_run(
 
 @scan_app.command("report")
 def scan_report(
-    directory: Annotated[Path, typer.Argument(help="The --out folder of a finished scan.", file_okay=False)],
+    directory: Annotated[Path, typer.Argument(help="The --out folder of a finished scan.")],
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Where to write the page (- for stdout) [DIR/report.html].", dir_okay=False)] = None,
 ) -> None:
     """Write one self-contained HTML page summarising a finished scan."""

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import SettingsError
-from . import stages
+from . import outdir, stages
 from .sites import doc_spin
 
 WORST_ARTICLES = 5
@@ -50,6 +50,12 @@ def _pair_docs(pair: str, docs: dict[int, dict[str, Any]]) -> dict[str, Any]:
 
 def report_data(out: Path) -> dict[str, Any]:
     """What the page shows, from the stage tables (also handy in a notebook)."""
+    if not out.exists():
+        raise SettingsError(f"{out}: the folder does not exist (give the --out folder of a finished scan)")
+    if not out.is_dir():
+        raise SettingsError(f"{out}: not a folder (give the --out folder of a finished scan)")
+    if not outdir.is_ours(out) and not (out / "settings.json").is_file():
+        raise SettingsError(f"{out}: not a scan folder (run unspun scan INPUT... --out {out} first)")
     missing = [s for s in stages.STAGES if not stages.is_complete(out, s)]
     if missing:
         raise SettingsError(f"{out}: the scan is not complete (missing: {', '.join(missing)})")
