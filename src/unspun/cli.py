@@ -45,14 +45,41 @@ try:  # the click typer runs on: its own copy in recent typer, else click itself
 except ImportError:  # pragma: no cover - older typer
     from click import exceptions as click_errors
 
+class _HelpParams:
+    """Help as a user reads it: a flag takes no value, so it shows no ``<bool>`` placeholder
+    (typer gives every option a type column; a flag's metavar is made empty)."""
+
+    def get_params(self, ctx: typer.Context) -> list:  # type: ignore[override]
+        params = super().get_params(ctx)  # type: ignore[misc]
+        for p in params:
+            if getattr(p, "is_flag", False) and p.metavar is None:
+                p.metavar = ""
+        return params
+
+
+class _Command(_HelpParams, typer.core.TyperCommand):
+    pass
+
+
+class _Group(_HelpParams, typer.core.TyperGroup):
+    pass
+
+
+def _default(text: str) -> str:
+    """``[default: …]`` for an option whose default typer cannot show (None until given),
+    in typer's own words and style; the bracket is escaped from Rich markup."""
+    return f" [dim]\\[default: {escape(text)}][/dim]"
+
+
 app = typer.Typer(
+    cls=_Group,
     name="unspun",
     help="News provenance forensics: trace a spun or stitched article to its sources.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-index_app = typer.Typer(help="Build and inspect a reference index.", no_args_is_help=True)
+index_app = typer.Typer(cls=_Group, help="Build and inspect a reference index.", no_args_is_help=True)
 app.add_typer(index_app, name="index")
 
 err = Console(stderr=True)
@@ -102,7 +129,7 @@ def _report_reading(failures: list[IngestFailure], watch: PartialWatch, limit: i
         err.print(f"[yellow]{escape(partial_line(doc))}[/]", highlight=False, soft_wrap=True)
 
 
-@index_app.command("add")
+@index_app.command("add", cls=_Command)
 def index_add(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders: text, HTML, JSONL(.gz), WARC(.gz).")],
     db: DbOption,
@@ -150,7 +177,7 @@ def index_add(
         raise typer.Exit(1 if (result.added or result.replaced or result.unchanged) else 2)
 
 
-@index_app.command("stats")
+@index_app.command("stats", cls=_Command)
 def index_stats(db: DbOption, as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """Counts and sizes of an index."""
     try:
@@ -167,7 +194,7 @@ def index_stats(db: DbOption, as_json: Annotated[bool, typer.Option("--json", he
         typer.echo(f"{k:>26}: {v}")
 
 
-@index_app.command("remove")
+@index_app.command("remove", cls=_Command)
 def index_remove(ids: Annotated[list[str], typer.Argument(help="Document ids.")], db: DbOption) -> None:
     """Remove documents from the index by id."""
     try:
@@ -188,11 +215,11 @@ def _write_atomic(path: Path, data: str, protect: list[Path] | None = None) -> P
         fail(str(e))
 
 
-@app.command("check")
+@app.command("check", cls=_Command)
 def check_cmd(
     article: Annotated[str, typer.Argument(help="The article: a file (text, HTML, JSONL, WARC) or - for stdin.")],
     db: Annotated[Path | None, typer.Option("--db", help="The index to check against.", dir_okay=False)] = None,
-    against: Annotated[list[Path] | None, typer.Option("--against", help="Compare with these files/folders instead of an index (repeatable).")] = None,
+    against: Annotated[list[Path] | None, typer.Option("--against", metavar="PATH", help="Compare with these files/folders instead of an index (repeatable).")] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.terminal,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file (- for stdout).", dir_okay=False)] = None,
     record: Annotated[str | None, typer.Option("--record", help="Record id, when the article file holds several.")] = None,
@@ -262,7 +289,7 @@ def _emit(report: Report, fmt: Format, output: Path | None, no_color: bool,
         typer.echo(data, nl=False)
 
 
-@app.command("demo")
+@app.command("demo", cls=_Command)
 def demo_cmd(
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the HTML report (- for stdout).", dir_okay=False)] = Path(DEMO_HTML),
     no_html: Annotated[bool, typer.Option("--no-html", help="Do not write the HTML report.")] = False,
@@ -291,7 +318,7 @@ def demo_cmd(
     typer.echo(f"\nHTML report written to {where}\nopen it in a browser: {where.as_uri()}")
 
 
-class _ScanGroup(typer.core.TyperGroup):
+class _ScanGroup(_Group):
     """``unspun scan INPUT... --out DIR`` runs ``unspun scan run``; ``unspun scan report DIR`` reports."""
 
     def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:  # type: ignore[override]
@@ -312,18 +339,18 @@ class Engine(StrEnum):
     spark = "spark"
 
 
-@scan_app.command("run")
+@scan_app.command("run", cls=_Command)
 def scan_run(
     inputs: Annotated[list[str] | None, typer.Argument(help="Files or folders: JSONL(.gz), WARC(.gz), text, HTML (omit to resume).")] = None,
     out: Annotated[Path, typer.Option("--out", help="Output folder (new, empty, or an earlier scan's): one Parquet table per stage.", file_okay=False)] = ...,  # type: ignore[assignment]
-    engine: Annotated[Engine, typer.Option("--engine", help="local (one machine) or spark (needs unspun[spark]).")] = Engine.local,
+    engine: Annotated[Engine, typer.Option("--engine", help="local (one machine) or spark (needs pip install 'unspun\\[spark]').")] = Engine.local,
     filter_sql: Annotated[str | None, typer.Option("--filter", help="Condition over pair metadata, a = earlier, b = later document, e.g. \"a.site <> b.site\" (docs/scan.md).")] = None,
-    min_shared: Annotated[int | None, typer.Option("--min-shared", help="Features a candidate pair must share [3].")] = None,
-    max_df: Annotated[int | None, typer.Option("--max-df", help="Drop features held by more documents (0 = automatic) [0].")] = None,
-    max_sources: Annotated[int | None, typer.Option("--max-sources", help="Candidate sources aligned per document [30].")] = None,
-    spin_threshold: Annotated[float | None, typer.Option("--spin-threshold", help="Spin density that makes a copy spun [0.05].")] = None,
-    workers: Annotated[int | None, typer.Option("--workers", help="Worker processes (local) or Spark cores (local mode); default: all cores.")] = None,
-    memory: Annotated[str | None, typer.Option("--memory", help="Memory for the pair join (local: DuckDB spills past it) or Spark's driver (local mode), e.g. 8GB [4GB].")] = None,
+    min_shared: Annotated[int | None, typer.Option("--min-shared", help="Features a candidate pair must share." + _default("3"))] = None,
+    max_df: Annotated[int | None, typer.Option("--max-df", help="Drop features held by more documents (0 = automatic)." + _default("0"))] = None,
+    max_sources: Annotated[int | None, typer.Option("--max-sources", help="Candidate sources aligned per document." + _default("30"))] = None,
+    spin_threshold: Annotated[float | None, typer.Option("--spin-threshold", help="Spin density that makes a copy spun." + _default("0.05"))] = None,
+    workers: Annotated[int | None, typer.Option("--workers", help="Worker processes (local) or Spark cores (local mode)." + _default("all cores"))] = None,
+    memory: Annotated[str | None, typer.Option("--memory", help="Memory for the pair join (local: DuckDB spills past it) or Spark's driver (local mode), e.g. 8GB." + _default("4GB"))] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress lines.")] = False,
 ) -> None:
     """Scan a crawl into DIR (resumes a scan already there, with its saved settings)."""
@@ -358,10 +385,10 @@ def scan_run(
     typer.echo(f"scan complete in {out}; HTML summary: unspun scan report {out}")
 
 
-@scan_app.command("report")
+@scan_app.command("report", cls=_Command)
 def scan_report(
     directory: Annotated[Path, typer.Argument(help="The --out folder of a finished scan.")],
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Where to write the page (- for stdout) [DIR/report.html].", dir_okay=False)] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Where to write the page (- for stdout)." + _default("DIR/report.html"), dir_okay=False)] = None,
 ) -> None:
     """Write one self-contained HTML page summarising a finished scan."""
     from .scan.report import render_report, report_inputs
@@ -377,7 +404,7 @@ def scan_report(
         typer.echo(f"report written to {target}")
 
 
-@app.command("serve")
+@app.command("serve", cls=_Command)
 def serve_cmd(
     db: Annotated[Path, typer.Option("--db", help="The index file (SQLite; created if missing).", dir_okay=False)],
     host: Annotated[str, typer.Option("--host", help="Address to listen on (loopback unless told otherwise).")] = "127.0.0.1",
@@ -391,7 +418,7 @@ def serve_cmd(
     max_article: Annotated[int, typer.Option("--max-article", help="Longest article to check, in characters (413 above it).", min=1)] = MAX_ARTICLE_CHARS,
     token: Annotated[str | None, typer.Option("--token", envvar="UNSPUN_TOKEN", show_envvar=True, help="Bearer token clients must send (required beyond loopback; prefer the environment variable).")] = None,
     public_read: Annotated[bool, typer.Option("--public-read", help="Checks and reads need no token (adding and removing documents still do).")] = False,
-    allowed_host: Annotated[list[str] | None, typer.Option("--allowed-host", help="Another name clients may reach the server by (Host header; repeatable).")] = None,
+    allowed_host: Annotated[list[str] | None, typer.Option("--allowed-host", metavar="NAME", help="Another name clients may reach the server by (Host header; repeatable).")] = None,
 ) -> None:
     """Serve the HTTP API and the web page for the index in --db."""
     import logging
