@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -291,14 +292,14 @@ def _emit(report: Report, fmt: Format, output: Path | None, no_color: bool,
 
 @app.command("demo", cls=_Command)
 def demo_cmd(
-    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the HTML report (- for stdout).", dir_okay=False)] = Path(DEMO_HTML),
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Where to write the HTML report (- for stdout)." + _default(f"{DEMO_HTML} in a new temporary folder"), dir_okay=False)] = None,
     no_html: Annotated[bool, typer.Option("--no-html", help="Do not write the HTML report.")] = False,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colours in the terminal report.")] = False,
 ) -> None:
     """Check a bundled spun, stitched article against 64 bundled public-domain texts."""
     from .demo import demo_article, demo_index
 
-    if not no_html:
+    if not no_html and output is not None:
         try:
             check_target(output)
         except UnspunError as e:
@@ -308,10 +309,12 @@ def demo_cmd(
               f"then checking “{article.title}” against them…[/]", highlight=False, soft_wrap=True)
     with demo_index() as idx:
         report = run_check(article, idx)
-    if no_html or not is_stdout(output):  # -o -: stdout holds the HTML page only
+    if no_html or output is None or not is_stdout(output):  # -o -: stdout holds the HTML page only
         _emit(report, Format.terminal, None, no_color)
     if no_html:
         return
+    if output is None:  # never litter the current folder (a repository, say) with the page
+        output = Path(tempfile.mkdtemp(prefix="unspun-demo-")) / DEMO_HTML
     where = _write_atomic(output, render_html(report))
     if where is None:
         return
