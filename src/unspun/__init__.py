@@ -7,12 +7,15 @@ Public API::
     index.add(unspun.read_records(["reference/"]))
     report = unspun.check(unspun.read_article("suspect.html"), index)
     report.to_dict()                                      # the JSON report
+    for article_id, outcome in unspun.check_many(unspun.read_records(["week/"]), "refs.db", workers=2):
+        ...                                               # a Report, or an ArticleError
 """
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from .batch import ArticleError, Checked, check_many  # noqa: E402
 from .errors import (  # noqa: E402
     IndexMismatchError,
     IngestError,
@@ -28,9 +31,11 @@ from .store import AddResult, BaseIndex, MemoryIndex, SQLiteIndex, memory_index,
 
 __all__ = [
     "AddResult",
+    "ArticleError",
     "BaseIndex",
     "Candidate",
     "CheckSettings",
+    "Checked",
     "Document",
     "Edit",
     "IndexMismatchError",
@@ -46,6 +51,7 @@ __all__ = [
     "UnspunError",
     "__version__",
     "check",
+    "check_many",
     "from_html",
     "from_text",
     "memory_index",

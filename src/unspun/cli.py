@@ -33,13 +33,13 @@ from .budget import MAX_ARTICLE_CHARS, too_long
 from .errors import UnspunError
 from .ingest import is_partial, read_article, read_records
 from .ingest.tally import PartialWatch, failed_summary, failure_line, partial_line
-from .models import IngestFailure, Report
+from .models import Document, IngestFailure, Report
 from .outputs import check_target, index_files, is_stdout, write_output
 from .pipeline import check as run_check
 from .report.html import render_html
 from .report.json_report import to_json
 from .report.terminal import render, render_text
-from .store import memory_index, open_index
+from .store import BaseIndex, memory_index, open_index
 
 try:  # the click typer runs on: its own copy in recent typer, else click itself
     from typer._click import exceptions as click_errors
@@ -216,47 +216,70 @@ def _write_atomic(path: Path, data: str, protect: list[Path] | None = None) -> P
         fail(str(e))
 
 
+class ReportsFormat(StrEnum):
+    html = "html"
+    json = "json"
+
+
 @app.command("check", cls=_Command)
 def check_cmd(
-    article: Annotated[str, typer.Argument(help="The article: a file (text, HTML, JSONL, WARC) or - for stdin.")],
+    article: Annotated[list[str], typer.Argument(help="The article: a file (text, HTML, JSONL, WARC) or - for stdin. Several paths, a folder, or a file of several records: a batch, one row per article.")],
     db: Annotated[Path | None, typer.Option("--db", help="The index to check against.", dir_okay=False)] = None,
     against: Annotated[list[Path] | None, typer.Option("--against", metavar="PATH", help="Compare with these files/folders instead of an index (repeatable).")] = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.terminal,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file (- for stdout).", dir_okay=False)] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Report format (one article).")] = Format.terminal,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file (- for stdout; one article).", dir_okay=False)] = None,
     record: Annotated[str | None, typer.Option("--record", help="Record id, when the article file holds several.")] = None,
     keep_partial: KeepPartialOption = False,
     follow_symlinks: FollowSymlinksOption = False,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colours in the terminal report.")] = False,
     max_article: Annotated[int, typer.Option("--max-article", help="Longest article to check, in characters (0: no limit).", min=0)] = MAX_ARTICLE_CHARS,
+    summary: Annotated[Path | None, typer.Option("--summary", help="Batch: write one row per article to this .csv, .jsonl or .parquet file; run again to resume.", dir_okay=False)] = None,
+    reports: Annotated[Path | None, typer.Option("--reports", help="Batch: write each article's report into this folder.", file_okay=False)] = None,
+    reports_format: Annotated[ReportsFormat, typer.Option("--reports-format", help="Batch: format of the --reports files.")] = ReportsFormat.html,
+    workers: Annotated[int | None, typer.Option("--workers", help="Batch: processes checking in parallel." + _default("the number of cores"), min=1)] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Batch: no progress bar.")] = False,
 ) -> None:
     """Trace ARTICLE to its sources and show what was done to it.
 
-    Exit code 1 when some --against records could not be read (the report is made from
-    the others); 2 on an error.
+    Several articles (paths, a folder, a JSONL or WARC file of several records) are a
+    batch: one row per article, as a table, or a --summary file. Exit code 1 when some
+    --against records or some articles of a batch could not be read or checked; 2 on an
+    error.
     """
+    articles = article
     if (db is None) == (not against):
         fail("give either --db FILE or --against PATH (not both)")
+    batch = (len(articles) > 1 or summary is not None or reports is not None or workers is not None
+             or (articles[0] != "-" and Path(articles[0]).is_dir()))
+    if batch:
+        _check_batch(articles, db=db, against=against, fmt=fmt, output=output, record=record,
+                     keep_partial=keep_partial, follow_symlinks=follow_symlinks, no_color=no_color,
+                     max_article=max_article, summary=summary, reports=reports,
+                     reports_format=reports_format, workers=workers, quiet=quiet)
+        return
+    article = articles[0]  # one article: exactly as before batches existed
     protect = [*([Path(article)] if article != "-" else []), *(index_files(db) if db else []), *(against or [])]
     failures: list[IngestFailure] = []
     try:
         if output is not None:
             check_target(output, protect)  # before the work: never over an input (the index...)
-        doc = read_article(article, record_id=record, keep_partial=keep_partial)
+        try:
+            doc = read_article(article, record_id=record, keep_partial=keep_partial)
+        except UnspunError:
+            if record is None and output is None and fmt is Format.terminal and _holds_several(article):
+                # a JSONL or WARC file of several articles, and no --record: check them all
+                _check_batch(articles, db=db, against=against, fmt=fmt, output=output, record=record,
+                             keep_partial=keep_partial, follow_symlinks=follow_symlinks,
+                             no_color=no_color, max_article=max_article, summary=summary,
+                             reports=reports, reports_format=reports_format, workers=workers,
+                             quiet=quiet)
+                return
+            raise
         if (problem := too_long(doc, max_article)) is not None:
             raise problem
         if is_partial(doc):
             err.print(f"[yellow]{escape(partial_line(doc))}[/]", highlight=False, soft_wrap=True)
-        watch = PartialWatch()
-        if db is not None:
-            idx = open_index(db, readonly=True)
-        else:
-            idx = memory_index()
-            result = idx.add(watch.watch(read_records(
-                against or [], keep_partial=keep_partial, follow_symlinks=follow_symlinks)))
-            failures = result.failures
-            _report_reading(failures, watch)
-            if not len(idx):
-                fail("--against: no readable documents")
+        idx, failures = _reference_index(db, against, keep_partial, follow_symlinks)
         with idx:
             report = run_check(doc, idx)
     except UnspunError as e:
@@ -264,6 +287,186 @@ def check_cmd(
     _emit(report, fmt, output, no_color, protect)
     if failures:
         raise typer.Exit(1)
+
+
+def _reference_index(db: Path | None, against: list[Path] | None, keep_partial: bool,
+                     follow_symlinks: bool) -> tuple[BaseIndex, list[IngestFailure]]:
+    """The index ``--db`` names (read-only), or one built in memory from ``--against``."""
+    if db is not None:
+        return open_index(db, readonly=True), []
+    watch = PartialWatch()
+    idx = memory_index()
+    result = idx.add(watch.watch(read_records(against or [], keep_partial=keep_partial,
+                                              follow_symlinks=follow_symlinks)))
+    _report_reading(result.failures, watch)
+    if not len(idx):
+        fail("--against: no readable documents")
+    return idx, result.failures
+
+
+def _holds_several(article: str) -> bool:
+    """Whether the regular file ``article`` holds more than one record (JSONL, WARC)."""
+    path = Path(article)
+    try:
+        if not path.is_file():
+            return False
+    except OSError:
+        return False
+    n = 0
+    try:
+        for _ in read_records([path]):
+            n += 1
+            if n > 1:
+                return True
+    except UnspunError:
+        return False
+    return False
+
+
+def _json_report(report: Report) -> str:
+    return to_json(report) + "\n"  # as `unspun check --format json -o FILE` writes it
+
+
+def _check_batch(paths: list[str], *, db: Path | None, against: list[Path] | None, fmt: Format,
+                 output: Path | None, record: str | None, keep_partial: bool, follow_symlinks: bool,
+                 no_color: bool, max_article: int, summary: Path | None, reports: Path | None,
+                 reports_format: ReportsFormat, workers: int | None, quiet: bool) -> None:
+    """``unspun check`` of many articles: a thin layer over :func:`unspun.batch.check_many`."""
+    from .batch import _run, report_name, summary_row
+    from .summary import SummaryFile
+
+    if "-" in paths:
+        fail("- (standard input) is one article; give files or folders for a batch")
+    for given, what in ((output, "--output"), (record, "--record")):
+        if given is not None:
+            fail(f"{what} is for one article; a batch writes --summary FILE and --reports DIR")
+    if fmt is not Format.terminal:
+        fail("--format is for one article; a batch writes its reports with --reports DIR "
+             "--reports-format html|json")
+    protect = [*(Path(p) for p in paths), *(index_files(db) if db else []), *(against or [])]
+    sheet: SummaryFile | None = None
+    try:
+        if summary is not None:
+            check_target(summary, protect)
+            sheet = SummaryFile(summary)
+        if reports is not None:
+            _reports_folder(reports, protect)
+        idx, ref_failures = _reference_index(db, against, keep_partial, follow_symlinks)
+    except UnspunError as e:
+        fail(str(e))
+    index: BaseIndex | Path = idx
+    if db is not None:
+        idx.close()  # validated; each worker opens it once
+        index = db
+    done = sheet.done if sheet else set()
+    watch = PartialWatch()
+    todo: list[Document | IngestFailure] = []
+    skipped = 0
+    for item in watch.watch(read_records(paths, keep_partial=keep_partial, follow_symlinks=follow_symlinks)):
+        if (item.id if isinstance(item, Document) else item.location) in done:
+            skipped += 1
+        else:
+            todo.append(item)
+    for doc in watch.partial[:50]:
+        err.print(f"[yellow]{escape(partial_line(doc))}[/]", highlight=False, soft_wrap=True)
+    n_workers = max(1, min(workers or os.cpu_count() or 1, len(todo)))
+    render = (render_html if reports_format is ReportsFormat.html else _json_report) if reports else None
+    suffix = ".html" if reports_format is ReportsFormat.html else ".json"
+    rows: list[dict] = []
+    progress = Progress(
+        SpinnerColumn(), TextColumn("checking"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("{task.fields[failed]} failed"), console=err, disable=quiet, transient=True,
+    )
+    failed = 0
+    try:
+        results = _run(todo, index, workers=n_workers, max_article=max_article, render=render)
+        with progress:
+            task = progress.add_task("checking", total=len(todo), failed=0)
+            for article_id, outcome, text in results:
+                row = summary_row(outcome)
+                rows.append(row)
+                if row["error"] is not None:
+                    failed += 1
+                if sheet is not None:
+                    sheet.write(row)
+                if reports is not None and text is not None:
+                    write_output(reports / report_name(article_id, suffix), text, protect)
+                progress.update(task, advance=1, failed=failed)
+    except KeyboardInterrupt:
+        if sheet is not None:
+            sheet.close(complete=False)
+        where = f"; run the same command to resume from {summary}" if summary else ""
+        fail(f"interrupted after {len(rows)} of {len(todo)} articles{where}", 130)
+    except UnspunError as e:
+        if sheet is not None:
+            sheet.close(complete=False)
+        fail(str(e))
+    except OSError as e:
+        if sheet is not None:
+            sheet.close(complete=False)
+        fail(f"{getattr(e, 'filename', None) or 'output'}: {e.strerror or e}")
+    try:
+        if sheet is not None:
+            sheet.close()
+    except (UnspunError, OSError) as e:
+        fail(f"--summary {summary}: {e}")
+    if summary is None:
+        _batch_table(rows, no_color)
+    tally = f"checked {len(rows)} articles: {len(rows) - failed} reports, {failed} failed"
+    if skipped:
+        tally += f"; {skipped} skipped (already in {summary})"
+    if summary is not None:
+        tally += f"; summary in {summary}"
+    if reports is not None:
+        tally += f"; reports in {reports}/"
+    err.print(tally, highlight=False, soft_wrap=True, markup=False)
+    if failed or ref_failures:
+        raise typer.Exit(1)
+
+
+def _reports_folder(folder: Path, protect: list[Path]) -> None:
+    """Make the --reports folder if needed; never an input, nor inside an input folder."""
+    from .errors import OutputError
+
+    real = Path(os.path.realpath(folder))
+    for p in protect:
+        rp = Path(os.path.realpath(p))
+        if real == rp or (rp.is_dir() and real.is_relative_to(rp)):
+            raise OutputError(f"--reports {folder}: inside the input {p} (its reports would be read "
+                              "as articles next time); give another folder")
+    if folder.exists():
+        if not folder.is_dir():
+            raise OutputError(f"--reports {folder}: not a folder")
+        return
+    if not folder.parent.is_dir():
+        raise OutputError(f"--reports {folder}: folder {folder.parent} does not exist")
+    try:
+        folder.mkdir()
+    except OSError as e:
+        raise OutputError(f"--reports {folder}: cannot make the folder ({e.strerror or e})") from None
+
+
+def _batch_table(rows: list[dict], no_color: bool) -> None:
+    """The rows as a terminal table on stdout."""
+    from rich.table import Table
+
+    console = Console(no_color=no_color or None, highlight=False)
+    t = Table(box=None, pad_edge=False, expand=True)
+    t.add_column("article", overflow="fold", ratio=2)
+    t.add_column("verdict", no_wrap=True)
+    t.add_column("coverage", justify="right", no_wrap=True)
+    t.add_column("top sources", overflow="fold", ratio=3)
+    t.add_column("spin", justify="right", no_wrap=True)
+    t.add_column("findings", justify="right", no_wrap=True)
+    for r in rows:
+        who = escape(r["id"] + (f"\n{r['url']}" if r["url"] else ""))
+        if r["error"] is not None:
+            t.add_row(who, "[red]error[/]", "", escape(r["error"]), "", "")
+            continue
+        spin = "" if r["spin_share"] is None else f"{r['spin_share']:.0%}"
+        t.add_row(who, escape(r["verdict"]), f"{r['coverage']:.0%}", escape(r["top_sources"]), spin,
+                  str(r["findings"]))
+    console.print(t)
 
 
 def _terminal(no_color: bool) -> Console | None:
