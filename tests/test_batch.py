@@ -148,6 +148,15 @@ def test_rerun_resumes_from_the_summary(db, articles, tmp_path):
     assert r.exit_code == 0, r.output  # the rows checked now all have reports
     assert "checked 3 articles" in r.output and "2 skipped (already in" in r.output
     assert _jsonl_rows(part) == rows
+    # the same with CSV, cut inside a row: that article is checked again
+    full_csv, part_csv = tmp_path / "full.csv", tmp_path / "part.csv"
+    run("check", folder, articles["jsonl"], "--db", db, "--summary", full_csv, "-q")
+    text = full_csv.read_text()
+    cut = text.index("\n", text.index("\n") + 1) + 1  # the header and one row
+    part_csv.write_text(text[: cut + 14])  # and the start of the next row
+    r = run("check", folder, articles["jsonl"], "--db", db, "--summary", part_csv, "-q")
+    assert "checked 4 articles" in r.output and "1 skipped" in r.output, r.output
+    assert part_csv.read_text() == full_csv.read_text()
     # again: nothing left to do; a new article: only it is checked
     r = run("check", folder, articles["jsonl"], "--db", db, "--summary", part, "-q")
     assert "checked 0 articles" in r.output and "5 skipped" in r.output

@@ -464,7 +464,7 @@ def _batch_table(rows: list[dict], no_color: bool) -> None:
             t.add_row(who, "[red]error[/]", "", escape(r["error"]), "", "")
             continue
         spin = "" if r["spin_share"] is None else f"{r['spin_share']:.0%}"
-        t.add_row(who, escape(r["verdict"]), f"{r['coverage']:.0%}", escape(r["top_sources"]), spin,
+        t.add_row(who, escape(r["verdict"]), f"{r['coverage']:.0%}", escape(r["top_sources"].replace("; ", "\n")), spin,
                   str(r["findings"]))
     console.print(t)
 

@@ -16,6 +16,7 @@ summary again resumes: :meth:`SummaryFile.done` is the set of article ids alread
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 from pathlib import Path
@@ -69,7 +70,7 @@ def read_summary(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
         try:
             if fmt == "csv":
                 with path.open(newline="", encoding="utf-8") as f:
-                    reader = csv.DictReader(f)
+                    reader = csv.DictReader(io.StringIO(_whole_lines(f.read())))
                     if reader.fieldnames is not None and tuple(reader.fieldnames) != SUMMARY_COLUMNS:
                         raise OutputError(f"--summary {path}: not a summary written by unspun check "
                                           f"(columns {', '.join(reader.fieldnames)})")
@@ -91,22 +92,26 @@ def read_summary(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
             raise OutputError(f"--summary {path}: cannot read it to resume ({type(e).__name__}: {e})") from None
     journal = path.with_name(path.name + JOURNAL)
     if fmt == "parquet" and journal.exists():
-        rows += _read_jsonl(journal, tolerate_cut=True)
+        rows += _read_jsonl(journal)
     return rows
 
 
-def _read_jsonl(path: Path, tolerate_cut: bool = False) -> list[dict[str, Any]]:
+def _whole_lines(text: str) -> str:
+    """``text`` without a last line cut short (no line end): an interrupted run's last row,
+    whose article is checked again (:meth:`SummaryFile._open` drops it from the file)."""
+    return text if text.endswith("\n") or not text else text[: text.rfind("\n") + 1]
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
     rows = []
     with path.open(encoding="utf-8") as f:
-        lines = f.read().split("\n")
+        lines = _whole_lines(f.read()).split("\n")
     for n, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
             obj = json.loads(line)
         except ValueError:
-            if n == len(lines) and (tolerate_cut or not line.endswith("}")):
-                continue  # the last line of an interrupted run, cut short: that article is redone
             raise OutputError(f"--summary {path}:{n}: not a JSON line; not a summary written by unspun check") from None
         if not isinstance(obj, dict) or "id" not in obj:
             raise OutputError(f"--summary {path}:{n}: not a summary row")
@@ -131,7 +136,7 @@ class SummaryFile:
             target = self.path.with_name(self.path.name + JOURNAL)
         else:
             target = self.path
-        if self.format != "csv" and target.exists() and target.stat().st_size:
+        if target.exists() and target.stat().st_size:
             with target.open("r+b") as f:  # a last line cut short by an interruption: drop it
                 data = f.read()
                 if not data.endswith(b"\n"):
