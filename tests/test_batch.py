@@ -245,12 +245,14 @@ def test_terminal_table_and_html_reports_escape_the_article(db, articles, tmp_pa
     (["--format", "json"], "--format is for one article"),
     (["--output", "{tmp}/o.json"], "--output is for one article"),
     (["--reports", "{in}/reports"], "inside the input"),
+    (["--summary", "{in}/s.csv"], "inside the input"),
 ])
 def test_batch_usage_errors_are_one_line_and_write_nothing(db, articles, tmp_path, extra, words):
     args = [a.format(tmp=tmp_path, **{"in": articles["suspect"].parent}) for a in extra]
     r = run("check", articles["suspect"].parent, "--db", db, *args)
     assert r.exit_code == 2 and words in r.output and "Traceback" not in r.output, r.output
     assert not (tmp_path / "s.txt").exists() and not (articles["suspect"].parent / "reports").exists()
+    assert not (articles["suspect"].parent / "s.csv").exists()
 
 
 def test_a_summary_unspun_did_not_write_is_refused(db, articles, tmp_path):

@@ -348,6 +348,7 @@ def _check_batch(paths: list[str], *, db: Path | None, against: list[Path] | Non
     try:
         if summary is not None:
             check_target(summary, protect)
+            _not_inside_inputs(summary, protect, "--summary", "it would be read as an article next time")
             sheet = SummaryFile(summary)
         if reports is not None:
             _reports_folder(reports, protect)
@@ -424,16 +425,22 @@ def _check_batch(paths: list[str], *, db: Path | None, against: list[Path] | Non
         raise typer.Exit(1)
 
 
+def _not_inside_inputs(target: Path, protect: list[Path], option: str, why: str) -> None:
+    """OutputError when ``target`` is one of the inputs or lies inside an input folder."""
+    from .errors import OutputError
+
+    real = Path(os.path.realpath(target))
+    for p in protect:
+        rp = Path(os.path.realpath(p))
+        if real == rp or (rp.is_dir() and real.is_relative_to(rp)):
+            raise OutputError(f"{option} {target}: inside the input {p} ({why}); give another place")
+
+
 def _reports_folder(folder: Path, protect: list[Path]) -> None:
     """Make the --reports folder if needed; never an input, nor inside an input folder."""
     from .errors import OutputError
 
-    real = Path(os.path.realpath(folder))
-    for p in protect:
-        rp = Path(os.path.realpath(p))
-        if real == rp or (rp.is_dir() and real.is_relative_to(rp)):
-            raise OutputError(f"--reports {folder}: inside the input {p} (its reports would be read "
-                              "as articles next time); give another folder")
+    _not_inside_inputs(folder, protect, "--reports", "its reports would be read as articles next time")
     if folder.exists():
         if not folder.is_dir():
             raise OutputError(f"--reports {folder}: not a folder")
