@@ -269,3 +269,22 @@ def test_single_article_check_is_unchanged(db, articles):
     assert "checked" not in one.output  # no batch tally
     r = run("check", articles["jsonl"], "--record", "copy-1", "--db", db, "--format", "json")
     assert json.loads(r.stdout)["article"]["id"] == "copy-1"
+
+
+def test_csv_summary_guards_formulas_and_reads_them_back(db, tmp_path):
+    from unspun.summary import read_summary
+
+    jl = tmp_path / "f.jsonl"
+    recs = [{"id": "=HYPERLINK(\"http://evil.example\")", "title": "+1 stock", "text": ORIGINAL},
+            {"id": "'quoted", "text": ORIGINAL}]
+    jl.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    summary = tmp_path / "s.csv"
+    r = run("check", jl, "--db", db, "--summary", summary, "-q")
+    assert r.exit_code == 0, r.output
+    with summary.open(newline="") as f:
+        cells = list(csv.reader(f))[1:]
+    assert cells[0][0] == "'=HYPERLINK(\"http://evil.example\")" and cells[0][2] == "'+1 stock"
+    assert cells[1][0] == "''quoted"
+    assert [x["id"] for x in read_summary(summary)] == [recs[0]["id"], "'quoted"]
+    r = run("check", jl, "--db", db, "--summary", summary, "-q")
+    assert "2 skipped" in r.output  # resumed by the real ids

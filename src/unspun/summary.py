@@ -1,7 +1,9 @@
 """The summary file of a batch check (``unspun check … --summary FILE``): one row per
 article, columns :data:`unspun.batch.SUMMARY_COLUMNS`, format from the file's suffix.
 
-* ``.csv``: a header line, then rows; an empty field is null.
+* ``.csv``: a header line, then rows; an empty field is null; text that a spreadsheet
+  would run as a formula (starting with ``=``, ``+``, ``-``, ``@``) is written behind a
+  ``'`` (as is text starting with ``'``), which reading takes off.
 * ``.jsonl``: one JSON object per line.
 * ``.parquet``: one table (needs pyarrow). Parquet cannot be appended to, so while a
   batch runs its rows go to ``FILE.partial.jsonl`` beside it; at the end the table is
@@ -45,8 +47,22 @@ def summary_format(path: str | os.PathLike[str]) -> str:
     return fmt
 
 
+#: a spreadsheet runs a cell starting with one of these as a formula (CSV injection)
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(v: Any) -> Any:
+    """A CSV cell: null as '', text that a spreadsheet would run as a formula (an article's
+    id or title is hostile input) behind a ' (taken off again by :func:`_typed`)."""
+    if v is None:
+        return ""
+    if isinstance(v, str) and v.startswith(_FORMULA + ("'",)):
+        return "'" + v
+    return v
+
+
 def _typed(row: dict[str, Any]) -> dict[str, Any]:
-    """A CSV row (all text, '' for null) with its numbers and nulls back."""
+    """A CSV row (all text, '' for null) with its numbers, nulls and guarded text back."""
     out: dict[str, Any] = {}
     for k in SUMMARY_COLUMNS:
         v = row.get(k)
@@ -57,7 +73,7 @@ def _typed(row: dict[str, Any]) -> dict[str, Any]:
         elif k in _INTS:
             out[k] = int(v)
         else:
-            out[k] = v
+            out[k] = v[1:] if v.startswith("'") else v
     return out
 
 
@@ -153,7 +169,7 @@ class SummaryFile:
             self._open()
         assert self._f is not None
         if self.format == "csv":
-            self._csv.writerow(["" if row[k] is None else row[k] for k in SUMMARY_COLUMNS])
+            self._csv.writerow([_cell(row[k]) for k in SUMMARY_COLUMNS])
         else:
             self._f.write(json.dumps({k: row[k] for k in SUMMARY_COLUMNS}, ensure_ascii=False) + "\n")
         self._f.flush()
