@@ -288,3 +288,33 @@ def test_csv_summary_guards_formulas_and_reads_them_back(db, tmp_path):
     assert [x["id"] for x in read_summary(summary)] == [recs[0]["id"], "'quoted"]
     r = run("check", jl, "--db", db, "--summary", summary, "-q")
     assert "2 skipped" in r.output  # resumed by the real ids
+
+
+def test_a_warc_file_of_pages_is_a_batch_with_urls(db, refs, tmp_path):
+    import html
+
+    def page(title: str, body: str) -> bytes:
+        paras = "".join(f"<p>{html.escape(p)}</p>" for p in body.split("\n\n") if p.strip())
+        return (f"<html><head><title>{html.escape(title)}</title></head><body><article>"
+                f"<h1>{html.escape(title)}</h1>{paras}</article></body></html>").encode()
+
+    def record(uri: str, body: bytes) -> bytes:
+        http = (f"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+        head = ("WARC/1.0\r\nWARC-Type: response\r\nWARC-Record-ID: <urn:uuid:00000000-0000-0000-0000-"
+                f"{abs(hash(uri)) % 10**12:012d}>\r\nWARC-Date: 2021-01-05T10:00:00Z\r\n"
+                f"WARC-Target-URI: {uri}\r\nContent-Type: application/http; msgtype=response\r\n"
+                f"Content-Length: {len(http)}\r\n\r\n")
+        return head.encode() + http + b"\r\n\r\n"
+
+    cardin = refs["cardin-navalny-sanctions-letter-2020"]["text"]
+    warc = tmp_path / "crawl.warc"
+    warc.write_bytes(record("https://farm.example/navalny", page("Senators press for sanctions", cardin[:1500]))
+                     + record("https://fair.example/goats", page("County fair", ORIGINAL + "\n\n" + ORIGINAL)))
+    r = run("check", warc, "--db", db, "--summary", tmp_path / "s.jsonl", "-q")
+    assert r.exit_code == 0, r.output
+    rows = _jsonl_rows(tmp_path / "s.jsonl")
+    assert [x["url"] for x in rows] == ["https://farm.example/navalny", "https://fair.example/goats"]
+    assert rows[0]["top_source"] == "cardin-navalny-sanctions-letter-2020" and rows[1]["sources"] == 0
+    one = run("check", warc, "--record", rows[0]["id"], "--db", db, "--format", "json")
+    assert summary_row(json.loads(one.stdout)) == rows[0]
