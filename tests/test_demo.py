@@ -88,7 +88,13 @@ def test_demo_verdict(report):
 
 
 def test_demo_command_prints_report_and_writes_html(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
+    import tempfile
+
+    work, temp = tmp_path / "work", tmp_path / "tmp"
+    work.mkdir()
+    temp.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
     t0 = time.perf_counter()
     r = runner.invoke(app, ["demo"])
     elapsed = time.perf_counter() - t0
@@ -96,9 +102,13 @@ def test_demo_command_prints_report_and_writes_html(tmp_path, monkeypatch):
     assert elapsed < 15  # "runs in seconds" (about 2 s; generous for slow CI machines)
     out = r.stdout
     assert out.index("STITCHED") < out.index("Sources") < out.index("source 1 ·") < out.index("Findings (13)")
-    html = tmp_path / "unspun-demo-report.html"
+    assert list(work.iterdir()) == []  # nothing lands in the current folder
+    (folder,) = temp.iterdir()  # a new temporary folder, named for the demo
+    assert folder.name.startswith("unspun-demo-")
+    html = folder / "unspun-demo-report.html"
     assert html.exists() and "<!DOCTYPE html>" in html.read_text(encoding="utf-8")
     assert f"HTML report written to {html.resolve()}" in out
+    assert html.resolve().as_uri() in out
     assert "\x1b[" not in out  # not a terminal: no escape codes
 
 

@@ -307,3 +307,25 @@ def test_every_failure_mode_in_one_feed_is_one_line_and_the_rest_is_indexed(serv
         assert any(server.url(path) in line and reason in line for line in lines), (path, r.output)
     with unspun.open_index(db, readonly=True) as idx:
         assert "Le café du coin" in idx.get(server.url("/latin1.html")).text
+
+
+def test_check_a_batch_of_urls_one_row_each_and_resumable(server, db, tmp_path):
+    summary = tmp_path / "week.jsonl"
+    urls = [server.url("/suspect.html"), server.url("/missing.html")]
+    r = run("check", *urls, "--db", str(db), "--summary", str(summary), "--allow-private", "-q",
+            "--workers", "1")
+    assert r.exit_code == 1, r.output  # one article failed, the batch went on
+    rows = [json.loads(line) for line in summary.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 2
+    by_error = {row["error"] is None: row for row in rows}
+    assert by_error[True]["verdict"] == "stitched"
+    assert "HTTP 404" in by_error[False]["error"]
+    single = json.loads(run("check", urls[0], "--db", str(db), "--format", "json", "--allow-private").stdout)
+    assert by_error[True]["verdict"] == single["verdict"]["label"]
+    hits = server.hits.get("/suspect.html", 0)
+    r = run("check", *urls, "--db", str(db), "--summary", str(summary), "--allow-private", "-q",
+            "--workers", "1")
+    assert server.hits.get("/suspect.html", 0) == hits  # already in the summary: not fetched again
+    assert "2 skipped" in r.output
+    r = run("check", *urls, "--db", str(db), "--summary", str(tmp_path / "other.jsonl"), "-q")
+    assert r.exit_code == 1 and "not a public address" in (tmp_path / "other.jsonl").read_text(encoding="utf-8")

@@ -164,3 +164,37 @@ def test_examples_suspect_findings(reference_index, suspect):
     (quote,) = [f for f in report.findings if f.kind == "quote-altered"]
     assert quote.data["change"] == "shortened"
     assert [c["source"] for c in quote.data["changes"]] == ["also", "breathing", "arms control", "China, and other nuclear powers"]
+
+
+def test_a_source_without_site_is_named_by_its_title_once():
+    import dataclasses
+    from pathlib import Path
+
+    import unspun.demo
+    from unspun.demo import demo_article
+    from unspun.report.html import render_html
+    from unspun.report.terminal import render_text
+
+    corpus = Path(unspun.demo.__file__).with_name("reference.jsonl")
+    docs = [dataclasses.replace(d, site=None, url=None) for d in unspun.read_records([corpus])]
+    idx = unspun.memory_index()
+    idx.add(docs)
+    report = unspun.check(demo_article(), idx)
+    stitched = [f for f in report.findings if f.kind == "stitched"]
+    assert len(stitched) >= 2
+    for s in report.sources:
+        assert s.doc.title and s.doc.site is None
+    titles = {s.doc.id: s.doc.title for s in report.sources}
+    for f in stitched:
+        own = f.detail.split(". Closest other source")[0]
+        # was "from <title> (date), “<title>…”": the name fell back to the title, then the title
+        assert own.count(titles[f.source_doc][:40]) == 1, f.detail
+        assert "), “" + titles[f.source_doc][:20] not in f.detail
+    text = " ".join(render_text(report).split())
+    for t in titles.values():
+        assert "), “" + " ".join(t.split())[:20] not in text
+    page = render_html(report)
+    import html
+
+    for f in stitched:
+        assert html.escape(f.detail, quote=False) in page or html.escape(f.detail) in page

@@ -290,7 +290,9 @@ def test_jsonl_named_dat_with_bad_lines():
     assert ferry.meta == {"topics": ["transport", "islands"], "lang": "en"}
     assert ferry.origin == f"{loc}:1"
     assert seals.id == f"{loc}:6"  # no id: path:line
-    assert seals.site == "Tidings Weekly"  # "source" used when site/series are missing
+    # "source" is not taken as the site (it may name where a text came from): it stays in
+    # meta, and the site is the URL's host
+    assert seals.site == "tidings.example" and seals.meta["source"] == "Tidings Weekly"
     assert [f.location for f in failures(records)] == [f"{loc}:3", f"{loc}:4", f"{loc}:5"]
     reasons = [f.reason for f in failures(records)]
     assert reasons[0].startswith("invalid JSON")
@@ -450,3 +452,14 @@ def test_from_text_metadata():
 )
 def test_normalize_date(value, expected):
     assert normalize_date(value) == expected
+
+
+def test_jsonl_source_field_is_kept_as_metadata_not_taken_as_the_site():
+    from unspun.ingest.jsonl import record_to_document
+
+    doc = record_to_document({"id": "farm/9", "text": "Some text here.", "source": "wire/17"},
+                             default_id="x", origin="t.jsonl:1")
+    assert doc.site is None and doc.meta == {"source": "wire/17"}
+    doc = record_to_document({"id": "a", "text": "Text.", "source": "wire/17", "series": "Wire"},
+                             default_id="x", origin="t.jsonl:1")
+    assert doc.site == "Wire" and doc.meta == {"source": "wire/17"}

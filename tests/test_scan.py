@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -30,6 +31,9 @@ def crawl(tmp_path_factory):
     for r in c.records:
         if r["site"] == "spinfarm.example":
             r["title"] = "<script>alert(1)</script> & co"
+            r["url"] = f"https://{r['id']}?a=1&b=\"x\""
+        if r["id"] == "spinfarm.example/6":
+            r["url"] = "javascript:alert(1)"
     path = tmp_path_factory.mktemp("crawl") / "crawl.jsonl"
     c.write(str(path))
     return c, path
@@ -205,17 +209,51 @@ def test_report_is_self_contained_and_escaped(scanned):
     assert "spinfarm.example" in page and "Content-Security-Policy" in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; co" in page
     assert "<script" not in page.lower()
-    assert "http://" not in page and "https://" not in page
+    # nothing is loaded: no element with a source, no stylesheet link; URLs are plain links
+    assert not re.search(r"\b(src|srcset|data)\s*=|<link|<img|<iframe|@import|url\(", page, re.I)
+    assert 'href="javascript:' not in page and "javascript:alert(1)" in page  # shown, not linked
     # the stylesheet is allowed by its hash: the <style> text must hash to the CSP's value
     import base64
     import hashlib
     import html
-    import re
 
     style = re.search(r"<style>(.*?)</style>", page, re.S).group(1)
     digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
     csp = html.unescape(re.search(r'Content-Security-Policy" content="([^"]*)"', page).group(1))
     assert f"style-src 'sha256-{digest}'" in csp
+
+
+def test_report_drill_down_shows_the_copied_and_source_text(scanned):
+    from markupsafe import escape
+
+    from unspun.scan.report import report_data
+
+    page = render_report(scanned)
+    assert "built-in method" not in page and "object at 0x" not in page
+    texts = {r["did"]: r["text"] for r in _rows(scanned, "docs")}
+    shown = {a["doc"]["did"] for arts in report_data(scanned)["drill"].values() for a in arts}
+    passages = [p for p in _rows(scanned, "alignments") if p["accepted"] and p["b"] in shown]
+    assert len(passages) >= 10
+    for p in passages:  # both sides of every passage, as the tables hold them, autoescaped
+        assert str(escape(texts[p["b"]][p["b_start"]:p["b_end"]][:300])) in page
+        assert str(escape(texts[p["a"]][p["a_start"]:p["a_end"]][:300])) in page
+
+
+def test_report_example_pairs_name_documents_and_urls(scanned):
+    from unspun.scan.report import report_data
+
+    page = render_report(scanned)
+    farm = next(s for s in report_data(scanned)["sites"] if s["site"] == "spinfarm.example")
+    assert farm["evidence"] and len(farm["examples"]) == len(farm["evidence"])
+    for pair, ex in zip(farm["evidence"], farm["examples"], strict=True):
+        a, b = (int(x) for x in pair.split("-"))
+        assert (ex["source_doc"]["did"], ex["copy_doc"]["did"]) == (a, b)
+        assert ex["copy_doc"]["id"].startswith("spinfarm.example/")
+        assert f"<code>{ex['copy_doc']['id']}</code>" in page
+        assert f"<code>{ex['source_doc']['id']}</code>" in page
+    # the example column names documents, never the pair's row numbers
+    assert not re.search(r"<code>\d+-\d+</code>", page)
+    assert 'href="https://spinfarm.example/0?a=1&amp;b=&#34;x&#34;"' in page
 
 
 def test_cli_scan_and_report(crawl, tmp_path):
@@ -228,8 +266,15 @@ def test_cli_scan_and_report(crawl, tmp_path):
     assert (out / "report.html").read_text().startswith("<!doctype html>")
     r = CliRunner().invoke(app, ["scan", "--out", str(out), "--filter", "a.id <> b.id"])
     assert r.exit_code == 2 and "filter" in r.output
-    r = CliRunner().invoke(app, ["scan", "report", str(tmp_path / "nothing")])
-    assert r.exit_code == 2
+    r = CliRunner().invoke(app, ["scan", "report", str(tmp_path / "nothing") + "/"])
+    assert r.exit_code == 2 and "does not exist" in r.output and "Traceback" not in r.output
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "afile").write_text("x")
+    r = CliRunner().invoke(app, ["scan", "report", str(tmp_path / "empty")])
+    assert r.exit_code == 2 and "not a scan folder" in r.output
+    r = CliRunner().invoke(app, ["scan", "report", str(tmp_path / "afile")])
+    assert r.exit_code == 2 and "not a folder" in r.output
+    assert not (tmp_path / "empty" / "report.html").exists()
     r = CliRunner().invoke(app, ["scan", str(crawl[1]), "--out", str(tmp_path / "m"), "--memory", "lots"])
     assert r.exit_code == 2 and "--memory 'lots'" in r.output and "Traceback" not in r.output
 

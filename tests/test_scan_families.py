@@ -106,3 +106,22 @@ def test_prose_share_tells_text_from_markup_and_tables():
     assert prose_share("Shr 1st half 12-1/2 cts vs 3-for-2 Net 1,835,325 vs 3,157.6 4/2/87") == 1.0
     assert prose_share("") == 0.0
     assert prose_share("Home | World | The minister said on Monday • 3 min read") == 1.0
+
+
+def test_an_older_page_sharing_one_sentence_is_not_the_origin_of_the_whole_story():
+    meta = {
+        0: DocMeta("old/quote", "old.example", "2023-06-01T09:00:00"),
+        1: DocMeta("wire/1", "wire.example", "2024-01-01T09:00:00"),
+        2: DocMeta("farm/1", "farm.example", "2024-01-02T09:00:00"),
+        3: DocMeta("farm/2", "farm.example", "2024-01-03T09:00:00"),
+    }
+    ps = [
+        passage(0, 1, 0, (50, 170), (400, 520), 22),  # the wire quotes one sentence of an old page
+        passage(1, 2, 0, (0, 1500), (0, 1480), 240),  # a farm takes the whole wire story
+        passage(2, 3, 0, (0, 1480), (10, 1490), 236),  # and another farm takes the farm's
+    ]
+    _, origins = build_families(ps, meta)
+    by = {(o["a"], o["b"]): o for o in origins}
+    assert by[(1, 2)]["origin_id"] == "wire/1"
+    assert by[(2, 3)]["origin_id"] == "wire/1"  # followed back through the first farm
+    assert by[(0, 1)]["origin_id"] == "old/quote"  # the quoted sentence itself does come from it

@@ -9,12 +9,15 @@ Public API::
     report.to_dict()                                      # the JSON report
     unspun.fetch_document("https://example.org/story")    # a page, fetched (FetchError)
     index.add(unspun.fetch_records(feeds=["https://example.org/rss"], skip=lambda u: index.get(u)))
+    for article_id, outcome in unspun.check_many(unspun.read_records(["week/"]), "refs.db", workers=2):
+        ...                                               # a Report, or an ArticleError
 """
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from .batch import ArticleError, Checked, check_many  # noqa: E402
 from .errors import (  # noqa: E402
     IndexMismatchError,
     IngestError,
@@ -48,9 +51,11 @@ __all__ = [
     "FetchSettings",
     "fetch_document",
     "fetch_records",
+    "ArticleError",
     "BaseIndex",
     "Candidate",
     "CheckSettings",
+    "Checked",
     "Document",
     "Edit",
     "IndexMismatchError",
@@ -66,6 +71,7 @@ __all__ = [
     "UnspunError",
     "__version__",
     "check",
+    "check_many",
     "from_html",
     "from_text",
     "memory_index",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import os
 import sys
+import tempfile
 from collections.abc import Iterable
 from enum import StrEnum
 from pathlib import Path
@@ -41,21 +42,48 @@ from .pipeline import check as run_check
 from .report.html import render_html
 from .report.json_report import to_json
 from .report.terminal import render, render_text
-from .store import memory_index, open_index
+from .store import BaseIndex, memory_index, open_index
 
 try:  # the click typer runs on: its own copy in recent typer, else click itself
     from typer._click import exceptions as click_errors
 except ImportError:  # pragma: no cover - older typer
     from click import exceptions as click_errors
 
+class _HelpParams:
+    """Help as a user reads it: a flag takes no value, so it shows no ``<bool>`` placeholder
+    (typer gives every option a type column; a flag's metavar is made empty)."""
+
+    def get_params(self, ctx: typer.Context) -> list:  # type: ignore[override]
+        params = super().get_params(ctx)  # type: ignore[misc]
+        for p in params:
+            if getattr(p, "is_flag", False) and p.metavar is None:
+                p.metavar = ""
+        return params
+
+
+class _Command(_HelpParams, typer.core.TyperCommand):
+    pass
+
+
+class _Group(_HelpParams, typer.core.TyperGroup):
+    pass
+
+
+def _default(text: str) -> str:
+    """``[default: …]`` for an option whose default typer cannot show (None until given),
+    in typer's own words and style; the bracket is escaped from Rich markup."""
+    return f" [dim]\\[default: {escape(text)}][/dim]"
+
+
 app = typer.Typer(
+    cls=_Group,
     name="unspun",
     help="News provenance forensics: trace a spun or stitched article to its sources.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-index_app = typer.Typer(help="Build and inspect a reference index.", no_args_is_help=True)
+index_app = typer.Typer(cls=_Group, help="Build and inspect a reference index.", no_args_is_help=True)
 app.add_typer(index_app, name="index")
 
 err = Console(stderr=True)
@@ -112,7 +140,7 @@ def _report_reading(failures: list[IngestFailure], watch: PartialWatch, limit: i
         err.print(f"[yellow]{escape(partial_line(doc))}[/]", highlight=False, soft_wrap=True)
 
 
-@index_app.command("add")
+@index_app.command("add", cls=_Command)
 def index_add(
     paths: Annotated[list[str] | None, typer.Argument(help="Files or folders (text, HTML, JSONL(.gz), WARC(.gz)), or http(s) URLs of pages.")] = None,
     db: DbOption = ...,  # type: ignore[assignment]
@@ -128,7 +156,7 @@ def index_add(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     semantic: Annotated[bool | None, typer.Option(
         "--semantic/--no-semantic",
-        help="Keep sentence vectors for rewrites and translations (needs unspun\\[semantic]). "
+        help="Keep sentence vectors for rewrites and translations (needs pip install 'unspun\\[semantic]'). "
              "Default: on for a new index when the extra is installed; an existing index keeps its setting.",
         show_default=False)] = None,
 ) -> None:
@@ -204,14 +232,14 @@ def index_add(
         raise typer.Exit(1 if usable else 2)
 
 
-@index_app.command("embed")
+@index_app.command("embed", cls=_Command)
 def index_embed(
     db: DbOption,
     batch_size: Annotated[int, typer.Option(help="Documents per transaction (at least 1).")] = 64,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Turn the semantic layer on for an existing index: give every document that has none
-    its sentence vectors (needs unspun\\[semantic]). Interrupted, it keeps the batches it
+    its sentence vectors (needs pip install 'unspun\\[semantic]'). Interrupted, it keeps the batches it
     finished; run it again to go on."""
     if batch_size < 1:
         fail(f"--batch-size must be at least 1 (got {batch_size})")
@@ -238,7 +266,7 @@ def index_embed(
     typer.echo(f"embedded {n} documents; {total} documents in {db}, all with sentence vectors")
 
 
-@index_app.command("stats")
+@index_app.command("stats", cls=_Command)
 def index_stats(db: DbOption, as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """Counts and sizes of an index."""
     try:
@@ -255,7 +283,7 @@ def index_stats(db: DbOption, as_json: Annotated[bool, typer.Option("--json", he
         typer.echo(f"{k:>26}: {v}")
 
 
-@index_app.command("remove")
+@index_app.command("remove", cls=_Command)
 def index_remove(ids: Annotated[list[str], typer.Argument(help="Document ids.")], db: DbOption) -> None:
     """Remove documents from the index by id."""
     try:
@@ -276,13 +304,18 @@ def _write_atomic(path: Path, data: str, protect: list[Path] | None = None) -> P
         fail(str(e))
 
 
-@app.command("check")
+class ReportsFormat(StrEnum):
+    html = "html"
+    json = "json"
+
+
+@app.command("check", cls=_Command)
 def check_cmd(
-    article: Annotated[str, typer.Argument(help="The article: a file (text, HTML, JSONL, WARC), an http(s) URL to fetch, or - for stdin.")],
+    article: Annotated[list[str], typer.Argument(help="The article: a file (text, HTML, JSONL, WARC), an http(s) URL to fetch, or - for stdin. Several paths, a folder, or a file of several records: a batch, one row per article.")],
     db: Annotated[Path | None, typer.Option("--db", help="The index to check against.", dir_okay=False)] = None,
-    against: Annotated[list[Path] | None, typer.Option("--against", help="Compare with these files/folders instead of an index (repeatable).")] = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.terminal,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file (- for stdout).", dir_okay=False)] = None,
+    against: Annotated[list[Path] | None, typer.Option("--against", metavar="PATH", help="Compare with these files/folders instead of an index (repeatable).")] = None,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Report format (one article).")] = Format.terminal,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file (- for stdout; one article).", dir_okay=False)] = None,
     record: Annotated[str | None, typer.Option("--record", help="Record id, when the article file holds several.")] = None,
     keep_partial: KeepPartialOption = False,
     follow_symlinks: FollowSymlinksOption = False,
@@ -290,14 +323,32 @@ def check_cmd(
     max_article: Annotated[int, typer.Option("--max-article", help="Longest article to check, in characters (0: no limit).", min=0)] = MAX_ARTICLE_CHARS,
     no_semantic: Annotated[bool, typer.Option("--no-semantic", help="Do not use the semantic layer (rewrites, translations) even where it is available.")] = False,
     allow_private: AllowPrivateOption = False,
+    summary: Annotated[Path | None, typer.Option("--summary", help="Batch: write one row per article to this .csv, .jsonl or .parquet file; run again to resume.", dir_okay=False)] = None,
+    reports: Annotated[Path | None, typer.Option("--reports", help="Batch: write each article's report into this folder.", file_okay=False)] = None,
+    reports_format: Annotated[ReportsFormat, typer.Option("--reports-format", help="Batch: format of the --reports files.")] = ReportsFormat.html,
+    workers: Annotated[int | None, typer.Option("--workers", help="Batch: processes checking in parallel." + _default("the number of cores"), min=1)] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Batch: no progress bar.")] = False,
 ) -> None:
     """Trace ARTICLE to its sources and show what was done to it.
 
-    Exit code 1 when some --against records could not be read (the report is made from
-    the others); 2 on an error.
+    Several articles (paths, a folder, a JSONL or WARC file of several records) are a
+    batch: one row per article, as a table, or a --summary file. Exit code 1 when some
+    --against records or some articles of a batch could not be read or checked; 2 on an
+    error.
     """
+    articles = article
     if (db is None) == (not against):
         fail("give either --db FILE or --against PATH (not both)")
+    batch = (len(articles) > 1 or summary is not None or reports is not None or workers is not None
+             or (articles[0] != "-" and not is_url(articles[0]) and Path(articles[0]).is_dir()))
+    if batch:
+        _check_batch(articles, db=db, against=against, fmt=fmt, output=output, record=record,
+                     keep_partial=keep_partial, follow_symlinks=follow_symlinks, no_color=no_color,
+                     max_article=max_article, summary=summary, reports=reports,
+                     reports_format=reports_format, workers=workers, quiet=quiet,
+                     use_semantic=not no_semantic, allow_private=allow_private)
+        return
+    article = articles[0]  # one article: exactly as before batches existed
     fetch = is_url(article)
     protect = [*([Path(article)] if article != "-" and not fetch else []), *(index_files(db) if db else []), *(against or [])]
     failures: list[IngestFailure] = []
@@ -310,24 +361,24 @@ def check_cmd(
             with Fetcher(FetchSettings(allow_private=allow_private)) as fetcher:
                 doc = fetcher.document(article)
         else:
-            doc = read_article(article, record_id=record, keep_partial=keep_partial)
+            try:
+                doc = read_article(article, record_id=record, keep_partial=keep_partial)
+            except UnspunError:
+                if record is None and output is None and fmt is Format.terminal and _holds_several(article):
+                    # a JSONL or WARC file of several articles, and no --record: check them all
+                    _check_batch(articles, db=db, against=against, fmt=fmt, output=output, record=record,
+                                 keep_partial=keep_partial, follow_symlinks=follow_symlinks,
+                                 no_color=no_color, max_article=max_article, summary=summary,
+                                 reports=reports, reports_format=reports_format, workers=workers,
+                                 quiet=quiet, use_semantic=not no_semantic, allow_private=allow_private)
+                    return
+                raise
         if (problem := too_long(doc, max_article)) is not None:
             raise problem
         if is_partial(doc):
             err.print(f"[yellow]{escape(partial_line(doc))}[/]", highlight=False, soft_wrap=True)
-        watch = PartialWatch()
-        if db is not None:
-            idx = open_index(db, readonly=True)
-        else:
-            from .semantic import available
-
-            idx = memory_index(semantic=available() and not no_semantic)
-            result = idx.add(watch.watch(read_records(
-                against or [], keep_partial=keep_partial, follow_symlinks=follow_symlinks)))
-            failures = result.failures
-            _report_reading(failures, watch)
-            if not len(idx):
-                fail("--against: no readable documents")
+        idx, failures = _reference_index(db, against, keep_partial, follow_symlinks,
+                                         semantic=not no_semantic)
         with idx:
             report = run_check(doc, idx, CheckSettings(use_semantic=not no_semantic))
     except UnspunError as e:
@@ -335,6 +386,213 @@ def check_cmd(
     _emit(report, fmt, output, no_color, protect)
     if failures:
         raise typer.Exit(1)
+
+
+def _reference_index(db: Path | None, against: list[Path] | None, keep_partial: bool,
+                     follow_symlinks: bool, semantic: bool = True) -> tuple[BaseIndex, list[IngestFailure]]:
+    """The index ``--db`` names (read-only), or one built in memory from ``--against``
+    (with sentence vectors when ``semantic`` and the extra is installed)."""
+    if db is not None:
+        return open_index(db, readonly=True), []
+    from .semantic import available
+
+    watch = PartialWatch()
+    idx = memory_index(semantic=semantic and available())
+    result = idx.add(watch.watch(read_records(against or [], keep_partial=keep_partial,
+                                              follow_symlinks=follow_symlinks)))
+    _report_reading(result.failures, watch)
+    if not len(idx):
+        fail("--against: no readable documents")
+    return idx, result.failures
+
+
+def _holds_several(article: str) -> bool:
+    """Whether the regular file ``article`` holds more than one record (JSONL, WARC)."""
+    path = Path(article)
+    try:
+        if not path.is_file():
+            return False
+    except OSError:
+        return False
+    n = 0
+    try:
+        for _ in read_records([path]):
+            n += 1
+            if n > 1:
+                return True
+    except UnspunError:
+        return False
+    return False
+
+
+def _json_report(report: Report) -> str:
+    return to_json(report) + "\n"  # as `unspun check --format json -o FILE` writes it
+
+
+def _check_batch(paths: list[str], *, db: Path | None, against: list[Path] | None, fmt: Format,
+                 output: Path | None, record: str | None, keep_partial: bool, follow_symlinks: bool,
+                 no_color: bool, max_article: int, summary: Path | None, reports: Path | None,
+                 reports_format: ReportsFormat, workers: int | None, quiet: bool,
+                 use_semantic: bool = True, allow_private: bool = False) -> None:
+    """``unspun check`` of many articles: a thin layer over :func:`unspun.batch.check_many`.
+    http(s) URLs among ``paths`` are fetched (skipped when already in the summary)."""
+    from .batch import _run, report_name, summary_row
+    from .summary import SummaryFile
+
+    if "-" in paths:
+        fail("- (standard input) is one article; give files or folders for a batch")
+    for given, what in ((output, "--output"), (record, "--record")):
+        if given is not None:
+            fail(f"{what} is for one article; a batch writes --summary FILE and --reports DIR")
+    if fmt is not Format.terminal:
+        fail("--format is for one article; a batch writes its reports with --reports DIR "
+             "--reports-format html|json")
+    urls = [p for p in paths if is_url(p)]
+    paths = [p for p in paths if not is_url(p)]
+    protect = [*(Path(p) for p in paths), *(index_files(db) if db else []), *(against or [])]
+    sheet: SummaryFile | None = None
+    try:
+        if summary is not None:
+            check_target(summary, protect)
+            _not_inside_inputs(summary, protect, "--summary", "it would be read as an article next time")
+            sheet = SummaryFile(summary)
+        if reports is not None:
+            _reports_folder(reports, protect)
+        idx, ref_failures = _reference_index(db, against, keep_partial, follow_symlinks,
+                                             semantic=use_semantic)
+    except UnspunError as e:
+        fail(str(e))
+    index: BaseIndex | Path = idx
+    if db is not None:
+        idx.close()  # validated; each worker opens it once
+        index = db
+    done = sheet.done if sheet else set()
+    watch = PartialWatch()
+    todo: list[Document | IngestFailure] = []
+    skipped = 0
+    fetched: Iterable[Document | IngestFailure] = ()
+    if urls:
+        from .ingest.feeds import fetch_records
+        from .ingest.fetch import FetchSettings
+
+        fetched = fetch_records([u for u in urls if u not in done],
+                                settings=FetchSettings(allow_private=allow_private))
+        skipped += sum(1 for u in urls if u in done)
+    records = itertools.chain(
+        read_records(paths, keep_partial=keep_partial, follow_symlinks=follow_symlinks) if paths else (),
+        fetched)
+    for item in watch.watch(records):
+        if (item.id if isinstance(item, Document) else item.location) in done:
+            skipped += 1
+        else:
+            todo.append(item)
+    for doc in watch.partial[:50]:
+        err.print(f"[yellow]{escape(partial_line(doc))}[/]", highlight=False, soft_wrap=True)
+    n_workers = max(1, min(workers or os.cpu_count() or 1, len(todo)))
+    render = (render_html if reports_format is ReportsFormat.html else _json_report) if reports else None
+    suffix = ".html" if reports_format is ReportsFormat.html else ".json"
+    rows: list[dict] = []
+    progress = Progress(
+        SpinnerColumn(), TextColumn("checking"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        TextColumn("{task.fields[failed]} failed"), console=err, disable=quiet, transient=True,
+    )
+    failed = 0
+    try:
+        results = _run(todo, index, workers=n_workers, max_article=max_article, render=render,
+                       settings=CheckSettings(use_semantic=use_semantic))
+        with progress:
+            task = progress.add_task("checking", total=len(todo), failed=0)
+            for article_id, outcome, text in results:
+                row = summary_row(outcome)
+                rows.append(row)
+                if row["error"] is not None:
+                    failed += 1
+                if sheet is not None:
+                    sheet.write(row)
+                if reports is not None and text is not None:
+                    write_output(reports / report_name(article_id, suffix), text, protect)
+                progress.update(task, advance=1, failed=failed)
+    except KeyboardInterrupt:
+        if sheet is not None:
+            sheet.close(complete=False)
+        where = f"; run the same command to resume from {summary}" if summary else ""
+        fail(f"interrupted after {len(rows)} of {len(todo)} articles{where}", 130)
+    except UnspunError as e:
+        if sheet is not None:
+            sheet.close(complete=False)
+        fail(str(e))
+    except OSError as e:
+        if sheet is not None:
+            sheet.close(complete=False)
+        fail(f"{getattr(e, 'filename', None) or 'output'}: {e.strerror or e}")
+    try:
+        if sheet is not None:
+            sheet.close()
+    except (UnspunError, OSError) as e:
+        fail(f"--summary {summary}: {e}")
+    if summary is None:
+        _batch_table(rows, no_color)
+    tally = f"checked {len(rows)} articles: {len(rows) - failed} reports, {failed} failed"
+    if skipped:
+        tally += f"; {skipped} skipped (already in {summary})"
+    if summary is not None:
+        tally += f"; summary in {summary}"
+    if reports is not None:
+        tally += f"; reports in {reports}/"
+    err.print(tally, highlight=False, soft_wrap=True, markup=False)
+    if failed or ref_failures:
+        raise typer.Exit(1)
+
+
+def _not_inside_inputs(target: Path, protect: list[Path], option: str, why: str) -> None:
+    """OutputError when ``target`` is one of the inputs or lies inside an input folder."""
+    from .errors import OutputError
+
+    real = Path(os.path.realpath(target))
+    for p in protect:
+        rp = Path(os.path.realpath(p))
+        if real == rp or (rp.is_dir() and real.is_relative_to(rp)):
+            raise OutputError(f"{option} {target}: inside the input {p} ({why}); give another place")
+
+
+def _reports_folder(folder: Path, protect: list[Path]) -> None:
+    """Make the --reports folder if needed; never an input, nor inside an input folder."""
+    from .errors import OutputError
+
+    _not_inside_inputs(folder, protect, "--reports", "its reports would be read as articles next time")
+    if folder.exists():
+        if not folder.is_dir():
+            raise OutputError(f"--reports {folder}: not a folder")
+        return
+    if not folder.parent.is_dir():
+        raise OutputError(f"--reports {folder}: folder {folder.parent} does not exist")
+    try:
+        folder.mkdir()
+    except OSError as e:
+        raise OutputError(f"--reports {folder}: cannot make the folder ({e.strerror or e})") from None
+
+
+def _batch_table(rows: list[dict], no_color: bool) -> None:
+    """The rows as a terminal table on stdout."""
+    from rich.table import Table
+
+    console = Console(no_color=no_color or None, highlight=False)
+    t = Table(box=None, pad_edge=False, expand=True)
+    t.add_column("article", overflow="fold", ratio=2)
+    t.add_column("verdict", no_wrap=True)
+    t.add_column("coverage", justify="right", no_wrap=True)
+    t.add_column("top sources", overflow="fold", ratio=3)
+    t.add_column("spin", justify="right", no_wrap=True)
+    t.add_column("findings", justify="right", no_wrap=True)
+    for r in rows:
+        who = escape(r["id"] + (f"\n{r['url']}" if r["url"] else ""))
+        if r["error"] is not None:
+            t.add_row(who, "[red]error[/]", "", escape(r["error"]), "", "")
+            continue
+        spin = "" if r["spin_share"] is None else f"{r['spin_share']:.0%}"
+        t.add_row(who, escape(r["verdict"]), f"{r['coverage']:.0%}", escape(r["top_sources"].replace("; ", "\n")), spin,
+                  str(r["findings"]))
+    console.print(t)
 
 
 def _terminal(no_color: bool) -> Console | None:
@@ -361,16 +619,16 @@ def _emit(report: Report, fmt: Format, output: Path | None, no_color: bool,
         typer.echo(data, nl=False)
 
 
-@app.command("demo")
+@app.command("demo", cls=_Command)
 def demo_cmd(
-    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the HTML report (- for stdout).", dir_okay=False)] = Path(DEMO_HTML),
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Where to write the HTML report (- for stdout)." + _default(f"{DEMO_HTML} in a new temporary folder"), dir_okay=False)] = None,
     no_html: Annotated[bool, typer.Option("--no-html", help="Do not write the HTML report.")] = False,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colours in the terminal report.")] = False,
 ) -> None:
     """Check a bundled spun, stitched article against 64 bundled public-domain texts."""
     from .demo import demo_article, demo_index
 
-    if not no_html:
+    if not no_html and output is not None:
         try:
             check_target(output)
         except UnspunError as e:
@@ -380,17 +638,19 @@ def demo_cmd(
               f"then checking “{article.title}” against them…[/]", highlight=False, soft_wrap=True)
     with demo_index() as idx:
         report = run_check(article, idx)
-    if no_html or not is_stdout(output):  # -o -: stdout holds the HTML page only
+    if no_html or output is None or not is_stdout(output):  # -o -: stdout holds the HTML page only
         _emit(report, Format.terminal, None, no_color)
     if no_html:
         return
+    if output is None:  # never litter the current folder (a repository, say) with the page
+        output = Path(tempfile.mkdtemp(prefix="unspun-demo-")) / DEMO_HTML
     where = _write_atomic(output, render_html(report))
     if where is None:
         return
     typer.echo(f"\nHTML report written to {where}\nopen it in a browser: {where.as_uri()}")
 
 
-class _ScanGroup(typer.core.TyperGroup):
+class _ScanGroup(_Group):
     """``unspun scan INPUT... --out DIR`` runs ``unspun scan run``; ``unspun scan report DIR`` reports."""
 
     def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:  # type: ignore[override]
@@ -411,18 +671,18 @@ class Engine(StrEnum):
     spark = "spark"
 
 
-@scan_app.command("run")
+@scan_app.command("run", cls=_Command)
 def scan_run(
     inputs: Annotated[list[str] | None, typer.Argument(help="Files or folders: JSONL(.gz), WARC(.gz), text, HTML (omit to resume).")] = None,
     out: Annotated[Path, typer.Option("--out", help="Output folder (new, empty, or an earlier scan's): one Parquet table per stage.", file_okay=False)] = ...,  # type: ignore[assignment]
-    engine: Annotated[Engine, typer.Option("--engine", help="local (one machine) or spark (needs unspun[spark]).")] = Engine.local,
+    engine: Annotated[Engine, typer.Option("--engine", help="local (one machine) or spark (needs pip install 'unspun\\[spark]').")] = Engine.local,
     filter_sql: Annotated[str | None, typer.Option("--filter", help="Condition over pair metadata, a = earlier, b = later document, e.g. \"a.site <> b.site\" (docs/scan.md).")] = None,
-    min_shared: Annotated[int | None, typer.Option("--min-shared", help="Features a candidate pair must share [3].")] = None,
-    max_df: Annotated[int | None, typer.Option("--max-df", help="Drop features held by more documents (0 = automatic) [0].")] = None,
-    max_sources: Annotated[int | None, typer.Option("--max-sources", help="Candidate sources aligned per document [30].")] = None,
-    spin_threshold: Annotated[float | None, typer.Option("--spin-threshold", help="Spin density that makes a copy spun [0.05].")] = None,
-    workers: Annotated[int | None, typer.Option("--workers", help="Worker processes (local) or Spark cores (local mode); default: all cores.")] = None,
-    memory: Annotated[str | None, typer.Option("--memory", help="Memory for the pair join (local: DuckDB spills past it) or Spark's driver (local mode), e.g. 8GB [4GB].")] = None,
+    min_shared: Annotated[int | None, typer.Option("--min-shared", help="Features a candidate pair must share." + _default("3"))] = None,
+    max_df: Annotated[int | None, typer.Option("--max-df", help="Drop features held by more documents (0 = automatic)." + _default("0"))] = None,
+    max_sources: Annotated[int | None, typer.Option("--max-sources", help="Candidate sources aligned per document." + _default("30"))] = None,
+    spin_threshold: Annotated[float | None, typer.Option("--spin-threshold", help="Spin density that makes a copy spun." + _default("0.05"))] = None,
+    workers: Annotated[int | None, typer.Option("--workers", help="Worker processes (local) or Spark cores (local mode)." + _default("all cores"))] = None,
+    memory: Annotated[str | None, typer.Option("--memory", help="Memory for the pair join (local: DuckDB spills past it) or Spark's driver (local mode), e.g. 8GB." + _default("4GB"))] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress lines.")] = False,
 ) -> None:
     """Scan a crawl into DIR (resumes a scan already there, with its saved settings)."""
@@ -457,10 +717,10 @@ def scan_run(
     typer.echo(f"scan complete in {out}; HTML summary: unspun scan report {out}")
 
 
-@scan_app.command("report")
+@scan_app.command("report", cls=_Command)
 def scan_report(
-    directory: Annotated[Path, typer.Argument(help="The --out folder of a finished scan.", file_okay=False)],
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Where to write the page (- for stdout) [DIR/report.html].", dir_okay=False)] = None,
+    directory: Annotated[Path, typer.Argument(help="The --out folder of a finished scan.")],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Where to write the page (- for stdout)." + _default("DIR/report.html"), dir_okay=False)] = None,
 ) -> None:
     """Write one self-contained HTML page summarising a finished scan."""
     from .scan.report import render_report, report_inputs
@@ -476,7 +736,7 @@ def scan_report(
         typer.echo(f"report written to {target}")
 
 
-@app.command("serve")
+@app.command("serve", cls=_Command)
 def serve_cmd(
     db: Annotated[Path, typer.Option("--db", help="The index file (SQLite; created if missing).", dir_okay=False)],
     host: Annotated[str, typer.Option("--host", help="Address to listen on (loopback unless told otherwise).")] = "127.0.0.1",
@@ -490,7 +750,7 @@ def serve_cmd(
     max_article: Annotated[int, typer.Option("--max-article", help="Longest article to check, in characters (413 above it).", min=1)] = MAX_ARTICLE_CHARS,
     token: Annotated[str | None, typer.Option("--token", envvar="UNSPUN_TOKEN", show_envvar=True, help="Bearer token clients must send (required beyond loopback; prefer the environment variable).")] = None,
     public_read: Annotated[bool, typer.Option("--public-read", help="Checks and reads need no token (adding and removing documents still do).")] = False,
-    allowed_host: Annotated[list[str] | None, typer.Option("--allowed-host", help="Another name clients may reach the server by (Host header; repeatable).")] = None,
+    allowed_host: Annotated[list[str] | None, typer.Option("--allowed-host", metavar="NAME", help="Another name clients may reach the server by (Host header; repeatable).")] = None,
     allow_fetch: Annotated[bool, typer.Option("--allow-fetch", help="A check request may give a page's URL for the server to fetch (public addresses only).")] = False,
 ) -> None:
     """Serve the HTTP API and the web page for the index in --db."""

@@ -30,7 +30,7 @@ from datetime import date
 from ..lexicon import default_lexicon
 from ..models import Document, Finding, SourceMatch, UnsourcedSpan
 from ..tokens import Tokens, stem
-from .textmatch import TokenCache, short, source_name
+from .textmatch import TokenCache, short, source_name, source_name_titled
 
 UNRELATED = 0.15
 SAME_STORY = 0.45
@@ -93,8 +93,7 @@ def stitched_findings(sources: tuple[SourceMatch, ...], cache: TokenCache) -> li
         n = len(s.passages)
         detail = (
             f"{'Passage' if n == 1 else f'{n} passages'} ({spans}; {s.coverage:.0%} of the article) "
-            f"from {source_name(s.doc)}"
-            + (f", “{short(s.doc.title, 60)}”" if s.doc.title else "")
+            f"from {source_name_titled(s.doc)}"
             + f". Closest other source: {source_name(closest.doc)}, relatedness {r:.2f} ({_relation(r)})"
         )
         gaps = {}

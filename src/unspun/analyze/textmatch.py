@@ -88,6 +88,15 @@ def source_name(doc: Document) -> str:
     return f"{who} ({doc.published})" if doc.published else who
 
 
+def source_name_titled(doc: Document, width: int = 60) -> str:
+    """:func:`source_name` followed by the title in quotes, unless the name already is the
+    title (a source without a site is named by its title: never say it twice)."""
+    name = source_name(doc)
+    if doc.title and doc.site:
+        return f"{name}, “{short(doc.title, width)}”"
+    return name
+
+
 def is_abbreviation(a: str, b: str) -> bool:
     """"Fla" / "FL", "Utah" / "UT", "Md" / "MD": same first letter, the short one's letters in order."""
     a, b = a.lower().rstrip("."), b.lower().rstrip(".")

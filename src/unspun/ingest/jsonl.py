@@ -35,9 +35,10 @@ def record_to_document(obj: dict[str, Any], *, default_id: str, origin: str) -> 
     if _too_deep(obj):
         raise IngestError(f"{origin}: nested more than {MAX_META_DEPTH} levels deep")
     used = {"id", "text", "html", "url", "title"}
+    # a "source" field is not the site: in provenance it as often names where a text came
+    # from (a label, a document id) as its publisher; it stays in meta, and without
+    # site/series the site is the URL's host
     site_key, site = _first(obj, _SITE_KEYS)
-    if site_key is None:
-        site_key, site = _first(obj, ("source",))  # only when site/series are missing
     date_key, published = _first(obj, _DATE_KEYS)
     used.update(k for k in (site_key, date_key) if k)
     meta = {k: v for k, v in obj.items() if k not in used}

@@ -17,7 +17,10 @@ a small family of its own instead of gluing their stories together.
 
 *Origin of a passage*: the passages of the copy that overlap it (by half the shorter one)
 name its direct sources; each source's own copied passages over the source span are
-followed back (a farm copying a farm leads to the wire story). The earliest published
+followed back (a farm copying a farm leads to the wire story), but only one that is
+evidence on its own (``min_tokens`` matched tokens, prose) and covers at least half of the
+span traced: an inferred origin needs more than one shared sentence, so a quotation a
+wire story shares with an older page does not make that page the origin of the story. The earliest published
 document reached is the origin. ``origin_status`` says how sure the order is:
 
 ``dated``           one document is the earliest dated one and every document compared is dated
@@ -122,6 +125,20 @@ def _span_nodes(passages: list[dict[str, Any]]) -> tuple[list[int], list[int],
     return slot_node[0::2], slot_node[1::2], nodes
 
 
+def _supplies(q: dict[str, Any], s: int, e: int, min_tokens: int, min_prose: float) -> bool:
+    """Whether the copied passage ``q`` of a source supplied most of its span ``s:e``.
+
+    An inferred origin needs more than one shared sentence: ``q`` must be evidence on its
+    own (``min_tokens`` matched, prose) and cover at least half of the span being traced,
+    so a sentence or a quotation the source shares with an older page, inside a longer
+    passage, does not make that older page the origin of the whole passage.
+    """
+    if q["matched"] < min_tokens or q.get("prose", 1.0) < min_prose:
+        return False
+    ov = min(e, q["b_end"]) - max(s, q["b_start"])
+    return ov > 0 and 2 * ov >= e - s
+
+
 def build_families(
     passages: list[dict[str, Any]], meta: Mapping[int, DocMeta], min_tokens: int = 12,
     min_prose: float = MIN_PROSE,
@@ -163,7 +180,7 @@ def build_families(
         found: set[int] = set()
         if depth < MAX_DEPTH:
             for q in by_copy.get(doc, ()):
-                if _overlaps(s, e, q["b_start"], q["b_end"]):
+                if _supplies(q, s, e, min_tokens, min_prose):
                     found |= roots(q["a"], q["a_start"], q["a_end"], depth + 1)
         out = frozenset(found | {doc}) if found else frozenset({doc})
         memo[key] = out
@@ -172,7 +189,11 @@ def build_families(
     origin_rows = []
     for b in sorted(by_copy):
         for p in sorted(by_copy[b], key=lambda r: (r["a"], r["passage"])):
-            reached = roots(b, p["b_start"], p["b_end"], 0) - {b}
+            reached: set[int] = set()
+            for q in by_copy[b]:  # the copy's own passages over it name its direct sources
+                if _overlaps(p["b_start"], p["b_end"], q["b_start"], q["b_end"]):
+                    reached |= roots(q["a"], q["a_start"], q["a_end"], 1)
+            reached.discard(b)
             origin, status = pick_origin(reached | {b}, meta)
             if origin == b:  # the copy is no later than anything reached: say so
                 origin, status = pick_origin(reached, meta)

@@ -15,13 +15,14 @@ from collections import Counter, defaultdict
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jinja2
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import SettingsError
-from . import stages
+from . import outdir, stages
 from .sites import doc_spin
 
 WORST_ARTICLES = 5
@@ -34,8 +35,27 @@ def _excerpt(text: str, start: int, end: int) -> str:
     return s if len(s) <= EXCERPT else s[: EXCERPT - 1] + "…"
 
 
+def _link(url: str | None) -> str | None:
+    """A document's URL as a link target: only http(s) (a ``javascript:`` URL stays text)."""
+    if not url:
+        return None
+    return url if urlsplit(url.strip()).scheme.lower() in ("http", "https") else None
+
+
+def _pair_docs(pair: str, docs: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    """An example pair (``"a-b"``, document numbers) as its two documents."""
+    a, b = (int(x) for x in pair.split("-"))
+    return {"pair": pair, "copy_doc": docs[b], "source_doc": docs[a]}
+
+
 def report_data(out: Path) -> dict[str, Any]:
     """What the page shows, from the stage tables (also handy in a notebook)."""
+    if not out.exists():
+        raise SettingsError(f"{out}: the folder does not exist (give the --out folder of a finished scan)")
+    if not out.is_dir():
+        raise SettingsError(f"{out}: not a folder (give the --out folder of a finished scan)")
+    if not outdir.is_ours(out) and not (out / "settings.json").is_file():
+        raise SettingsError(f"{out}: not a scan folder (run unspun scan INPUT... --out {out} first)")
     missing = [s for s in stages.STAGES if not stages.is_complete(out, s)]
     if missing:
         raise SettingsError(f"{out}: the scan is not complete (missing: {', '.join(missing)})")
@@ -44,7 +64,9 @@ def report_data(out: Path) -> dict[str, Any]:
     origins = stages.read_table(out, "families", "origins").to_pylist()
     al = stages.read_table(out, "alignments").filter(pc.field("accepted")).to_pylist()
     docs_t = stages.read_table(out, "docs", columns=["did", "id", "site", "title", "url", "date"])
-    docs = {r["did"]: r for r in docs_t.to_pylist()}
+    docs = {r["did"]: {**r, "link": _link(r["url"])} for r in docs_t.to_pylist()}
+    for s in sites:
+        s["examples"] = [_pair_docs(e, docs) for e in s["evidence"]]
     sizes = Counter(n for n, role in zip(fams["size"], fams["role"], strict=True) if role == "origin")
     by_copy: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for r in al:
@@ -69,8 +91,9 @@ def report_data(out: Path) -> dict[str, Any]:
             arts.append({
                 "doc": docs[b], "spin": spin,
                 "passages": [{
-                    "copy": _excerpt(texts[b], p["b_start"], p["b_end"]),
-                    "source": _excerpt(texts[p["a"]], p["a_start"], p["a_end"]),
+                    # not "copy": Jinja2 looks up attributes first, and dict.copy is one
+                    "copy_text": _excerpt(texts[b], p["b_start"], p["b_end"]),
+                    "source_text": _excerpt(texts[p["a"]], p["a_start"], p["a_end"]),
                     "source_doc": docs[p["a"]], "pair": p["pair"], "matched": p["matched"],
                     "spin_words": p["spin_words"],
                     "origin": origin_of[(p["pair"], p["passage"])],
