@@ -303,17 +303,19 @@ class SQLiteIndex(BaseIndex):
         row = self.conn.execute("SELECT value FROM meta WHERE key = 'vector_writes'").fetchone()
         version = row[0] if row else None
         if self._vec_cache is None or self._vec_cache[0] != version:
-            nums, mats = [], []
+            nums, blobs = [], []
             for num, blob in self.conn.execute("SELECT doc, vec FROM vectors ORDER BY doc"):
                 nums.append(num)
-                mats.append(np.frombuffer(blob, dtype=np.float32))
-            mat = np.stack(mats) if mats else np.zeros((0, 512), dtype=np.float32)
+                blobs.append(blob)
+            mat = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(nums), -1)
             self._vec_cache = (version, nums, mat)
         _, nums, mat = self._vec_cache
         if not nums:
             return []
         sims = mat @ np.asarray(vec, dtype=np.float32)
-        top = np.argsort(-sims, kind="stable")[: k * 2]
+        want = min(len(nums), k * 2)
+        part = np.argpartition(-sims, want - 1)[:want] if want < len(nums) else np.arange(len(nums))
+        top = part[np.lexsort((part, -sims[part]))]  # best first, ties by document number
         names = self._resolve([nums[j] for j in top])
         return [(names[nums[j]], float(sims[j])) for j in top if nums[j] in names][:k]
 

@@ -1,0 +1,201 @@
+"""Cost of the semantic layer (unspun[semantic]), beside the lexical index in the same run.
+
+    python -m bench.semantic [--sizes 10000,100000] [--queries 50]
+
+1. **Embedding and build**: the pages of the real development set (``../shared/realdev``,
+   or ``$UNSPUN_REALDEV``; without it the public-domain ``examples/reference.jsonl``)
+   indexed into SQLite without and with sentence vectors: documents/s, sentences/s, bytes.
+2. **Check**: every real suspect (or every reference text) checked against that index with
+   the layer on and off (``CheckSettings(use_semantic=...)``): p50/p90 and the ratio.
+3. **Vector search**: ``nearest()`` on SQLite indexes of N documents carrying random unit
+   document vectors (the search cost does not depend on what the vectors mean): first call
+   (loads the matrix) and warm p50/p90 over ``--queries`` look-ups, resident memory growth.
+
+Writes ``bench/results/semantic.{md,json}``. Absolute times depend on this shared 2-core
+machine: compare the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _pct(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(q * len(xs)))]
+
+
+def _corpus() -> tuple[str, list[dict[str, Any]], list[dict[str, Any]]]:
+    """(name, reference pages, suspects) with url/text/published."""
+    from bench.real import cases_path, load_cases, pages_of
+
+    path = cases_path()
+    if path.exists():
+        cases = load_cases(path)
+        pages = [{"url": u, **p} for u, p in pages_of(cases).items()]
+        suspects = [c["suspect"] for c in cases]
+        return "real development set", pages, suspects
+    refs = [json.loads(x) for x in (ROOT / "examples" / "reference.jsonl").read_text().splitlines() if x.strip()]
+    pages = [{"url": r["id"], "text": r["text"], "published": None} for r in refs]
+    return "examples/reference.jsonl", pages, pages[:20]
+
+
+def build_and_check(work: Path) -> dict[str, Any]:
+    import unspun
+    from unspun.pipeline import CheckSettings
+    from unspun.semantic.vectors import sentences
+
+    name, pages, suspects = _corpus()
+    docs = [unspun.from_text(p["text"], id=p["url"], url=p["url"], published=p.get("published")) for p in pages]
+    n_sent = sum(len(sentences(d.text)) for d in docs)
+    out: dict[str, Any] = {"corpus": name, "documents": len(docs), "sentences": n_sent}
+    idx = {}
+    for sem in (False, True):
+        db = work / f"build-{int(sem)}.db"
+        t = time.perf_counter()
+        ix = unspun.open_index(db, create=True, semantic=sem)
+        ix.add(docs)
+        secs = time.perf_counter() - t
+        ix.close()
+        key = "semantic" if sem else "lexical"
+        out[f"build_{key}_seconds"] = round(secs, 2)
+        out[f"build_{key}_docs_per_s"] = round(len(docs) / secs, 1)
+        out[f"file_{key}_bytes"] = db.stat().st_size
+        idx[sem] = db
+    out["sentences_per_s"] = round(n_sent / out["build_semantic_seconds"], 1)
+    ix = unspun.open_index(idx[True], readonly=True)
+    times: dict[str, list[float]] = {"on": [], "off": []}
+    for s in suspects:
+        art = unspun.from_text(s["text"], id=s["url"] + "#suspect", published=s.get("published"))
+        for mode, use in (("off", False), ("on", True)):
+            t = time.perf_counter()
+            unspun.check(art, ix, CheckSettings(use_semantic=use))
+            times[mode].append(time.perf_counter() - t)
+    ix.close()
+    for mode in ("off", "on"):
+        out[f"check_{mode}_p50"] = round(statistics.median(times[mode]), 4)
+        out[f"check_{mode}_p90"] = round(_pct(times[mode], 0.9), 4)
+    out["check_p50_ratio"] = round(out["check_on_p50"] / out["check_off_p50"], 2)
+    out["check_p90_ratio"] = round(out["check_on_p90"] / out["check_off_p90"], 2)
+    out["checks"] = len(suspects)
+    return out
+
+
+def vector_search(n: int, queries: int, work: Path) -> dict[str, Any]:
+    import numpy as np
+
+    import unspun
+    from unspun.semantic.vectors import DocVectors
+
+    rng = np.random.default_rng(0)
+    db = work / f"vec-{n}.db"
+    ix = unspun.open_index(db, create=True)
+    ix.add((unspun.from_text(f"document number {i}", id=f"d{i}") for i in range(n)), batch_size=20000)
+    ix._enable_semantic()
+    for start in range(0, n, 20000):
+        vecs = rng.standard_normal((min(20000, n - start), 512)).astype(np.float32)
+        vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+        ix._write_vectors({f"d{start + i}": DocVectors("en", ((0, 8),), v[None, :].astype(np.float16), v)
+                           for i, v in enumerate(vecs)})
+    ix.close()
+    ix = unspun.open_index(db, readonly=True)
+    q = rng.standard_normal((queries, 512)).astype(np.float32)
+    q /= np.linalg.norm(q, axis=1, keepdims=True)
+    rss0 = _rss_mb()
+    t = time.perf_counter()
+    ix.nearest(q[0], 8)
+    first = time.perf_counter() - t
+    warm = []
+    for v in q:
+        t = time.perf_counter()
+        ix.nearest(v, 8)
+        warm.append(time.perf_counter() - t)
+    rss = _rss_mb() - rss0
+    ix.close()
+    return {"documents": n, "first_ms": round(first * 1000, 1), "p50_ms": round(statistics.median(warm) * 1000, 2),
+            "p90_ms": round(_pct(warm, 0.9) * 1000, 2), "rss_growth_mb": round(rss, 1)}
+
+
+def render(res: dict[str, Any]) -> str:
+    b = res["build_check"]
+    lines = [
+        "# Semantic layer: what it costs",
+        "",
+        f"Command: `{res['command']}` ({res['date']}). Machine: 2 shared cores; compare ratios, not seconds.",
+        "",
+        f"## Build and check on the {b['corpus']} ({b['documents']} documents, {b['sentences']} sentences)",
+        "",
+        "| | lexical index | with sentence vectors | ratio |",
+        "|---|---|---|---|",
+        f"| build, documents/s | {b['build_lexical_docs_per_s']} | {b['build_semantic_docs_per_s']} | "
+        f"{b['build_lexical_docs_per_s'] / b['build_semantic_docs_per_s']:.0f}x slower |",
+        f"| file size, bytes | {b['file_lexical_bytes']:,} | {b['file_semantic_bytes']:,} | "
+        f"{b['file_semantic_bytes'] / b['file_lexical_bytes']:.1f}x |",
+        f"| check p50, s | {b['check_off_p50']} | {b['check_on_p50']} | {b['check_p50_ratio']}x |",
+        f"| check p90, s | {b['check_off_p90']} | {b['check_on_p90']} | {b['check_p90_ratio']}x |",
+        "",
+        f"Sentences embedded per second (build): {b['sentences_per_s']}. Checks: {b['checks']}, each "
+        "suspect with the layer off and on, one after the other, on the same index (its own page "
+        "stays in the index: this measures cost, not accuracy; accuracy is `bench/results/real_semantic.md`).",
+        "",
+        "## Exact vector search (`nearest`, 8 results, random unit vectors)",
+        "",
+        "| documents | first call (loads the matrix), ms | warm p50, ms | warm p90, ms | memory growth, MB |",
+        "|---|---|---|---|---|",
+    ]
+    for v in res["vector_search"]:
+        lines.append(f"| {v['documents']:,} | {v['first_ms']} | {v['p50_ms']} | {v['p90_ms']} | {v['rss_growth_mb']} |")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.semantic", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--sizes", default="10000,100000")
+    ap.add_argument("--queries", type=int, default=50)
+    ap.add_argument("--out", default=str(ROOT / "bench" / "results"))
+    args = ap.parse_args(argv)
+    import unspun.semantic
+
+    if not unspun.semantic.available():
+        print(f"semantic layer unavailable: {unspun.semantic.unavailable_reason()}")
+        return 2
+    with tempfile.TemporaryDirectory(prefix="unspun-sem-") as tmp:
+        work = Path(tmp)
+        res: dict[str, Any] = {
+            "command": "python -m bench.semantic " + " ".join(sys.argv[1:] if argv is None else argv),
+            "date": dt.date.today().isoformat(),
+            "cpus": os.cpu_count(),
+            "build_check": build_and_check(work),
+            "vector_search": [vector_search(int(n), args.queries, work) for n in args.sizes.split(",")],
+        }
+    md = render(res)
+    print(md)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "semantic.json").write_text(json.dumps(res, indent=1) + "\n", encoding="utf-8")
+    (out / "semantic.md").write_text(md, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
