@@ -6,7 +6,8 @@
 ceiling, for error rates such as the false-source rate), keyed like the ``gate`` section
 of ``quality_quick.json`` (``method/kind/rate/metric``) for the generated benchmark and
 ``real/<kind>/<metric>`` for the real development set (the ``gate`` section of
-``bench/results/real.json``). Exit 1 if any metric is below its floor, above its ceiling,
+``bench/results/real.json``), and ``real_semantic/<kind>/<metric>`` for the same set with
+the semantic layer (when ``unspun[semantic]`` is installed). Exit 1 if any metric is below its floor, above its ceiling,
 or missing while its bound is not trivial (floor > 0, ceiling < 1). When the benchmark
 data or the real cases are absent, that part of the gate is skipped (exit 0).
 """
@@ -54,7 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     bounds = json.loads(Path(args.floors).read_text(encoding="utf-8"))
     real_bounds = _only(bounds, lambda k: k.startswith("real/"))
-    generated_bounds = _only(bounds, lambda k: not k.startswith("real/"))
+    semantic_bounds = _only(bounds, lambda k: k.startswith("real_semantic/"))
+    generated_bounds = _only(bounds, lambda k: not k.startswith(("real/", "real_semantic/")))
     bad: list[str] = []
     n = 0
     ddir = corpus.data_dir(args.data_dir)
@@ -89,6 +91,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{key}: {metrics[key]:.3f}")
         bad += check(metrics, real_bounds)
         n += _count(real_bounds)
+        import unspun.semantic
+
+        if unspun.semantic.available():
+            metrics = real.run_quick(path, semantic=True)
+            for key in sorted(k for k in metrics if k.startswith("real_semantic/all/")):
+                print(f"{key}: {metrics[key]:.3f}")
+            bad += check(metrics, semantic_bounds)
+            n += _count(semantic_bounds)
+        else:
+            print(f"semantic layer unavailable ({unspun.semantic.unavailable_reason()}); its real-case gate skipped")
     if bad:
         print("accuracy gate FAILED:")
         for line in bad:

@@ -300,28 +300,29 @@ def bootstrap(rows: Sequence[dict[str, Any]], n: int = 1000, seed: int = 0) -> d
     return out
 
 
-def gate_metrics(summary: dict[str, dict[str, Any]]) -> dict[str, float]:
-    """The figures the CI gate bounds (``real/...`` keys of bench/floors.json)."""
+def gate_metrics(summary: dict[str, dict[str, Any]], prefix: str = "real") -> dict[str, float]:
+    """The figures the CI gate bounds (``real/...`` keys of bench/floors.json;
+    ``real_semantic/...`` with the semantic layer)."""
     out: dict[str, float] = {}
     for kind, a in summary.items():
         if a.get("recall") is not None:
-            out[f"real/{kind}/recall"] = round(a["recall"], 4)
+            out[f"{prefix}/{kind}/recall"] = round(a["recall"], 4)
         if a.get("evidence_rate") is not None:
-            out[f"real/{kind}/evidence_rate"] = round(a["evidence_rate"], 4)
+            out[f"{prefix}/{kind}/evidence_rate"] = round(a["evidence_rate"], 4)
         if a.get("negatives"):
-            out[f"real/{kind}/clean_rate"] = round(a["clean"] / a["negatives"], 4)
-        out[f"real/{kind}/false_per_200"] = round(a["false_per_200"], 4)
+            out[f"{prefix}/{kind}/clean_rate"] = round(a["clean"] / a["negatives"], 4)
+        out[f"{prefix}/{kind}/false_per_200"] = round(a["false_per_200"], 4)
         if a.get("label_rate") is not None:
-            out[f"real/{kind}/label_rate"] = round(a["label_rate"], 4)
+            out[f"{prefix}/{kind}/label_rate"] = round(a["label_rate"], 4)
     return out
 
 
-def run_quick(path: Path) -> dict[str, float]:
+def run_quick(path: Path, semantic: bool = False) -> dict[str, float]:
     """unspun alone on every case (no baselines, nothing written): the gate's metrics."""
     cases = load_cases(path)
     with tempfile.TemporaryDirectory(prefix="unspun-real-") as tmp:
-        results, _ = run_unspun(cases, pages_of(cases), Path(tmp))
-    return gate_metrics(summarize(r.to_dict() for r in results))
+        results, _ = run_unspun(cases, pages_of(cases), Path(tmp), semantic=semantic)
+    return gate_metrics(summarize(r.to_dict() for r in results), "real_semantic" if semantic else "real")
 
 
 def _pct(x: float | None) -> str:
@@ -458,7 +459,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for r in rows:
         conf[r["kind"]][r["label"]] += 1
     res["confusion"] = {k: dict(v) for k, v in conf.items()}
-    res["gate"] = gate_metrics(summary)
+    res["gate"] = gate_metrics(summary, "real_semantic" if args.semantic else "real")
     res["evidence_lost"] = dict(sum((Counter(r["evidence_lost"]) for r in rows), Counter()))
     res["findings"] = dict(sum((Counter(r["findings"]) for r in rows), Counter()))
     res["bootstrap"] = bootstrap(rows)
