@@ -6,8 +6,9 @@ accepted, it
 
 1. gives each source (strongest first) the article sentences that it **rewrote**: aligned
    in order by sentence vectors (:mod:`unspun.semantic.rewrite`), with a shared name or
-   number or a high similarity, and not explained by any passage yet; passages of kind
-   ``rewritten``. This never makes a document a source on its own;
+   number or a high similarity (or lying, in the alignment, between two such pairs), and
+   not explained by any passage yet; passages of kind ``rewritten``. This never makes a
+   document a source on its own;
 2. accepts a **cross-language** source: a candidate in another language than the
    article's whose sentences align with the article's in order, several of them anchored
    by the same names or numbers (:func:`unspun.semantic.rewrite.translation_evidence`).
@@ -68,7 +69,7 @@ def add_rewrites(
         if v is None:
             done[k] = s
             continue
-        found = pairs(article.text, article_vectors, s.doc.text, v, rw)
+        found = pairs(article.text, article_vectors, s.doc.text, v, rw, fill_gaps=True)
         extra = rewritten_passages(article_vectors, v, found, taken)
         if not extra:
             done[k] = s

@@ -111,18 +111,24 @@ def align(article: DocVectors, source: DocVectors, st: RewriteSettings | None = 
 
 def pairs(
     article_text: str, article: DocVectors, source_text: str, source: DocVectors,
-    st: RewriteSettings | None = None,
+    st: RewriteSettings | None = None, *, fill_gaps: bool = False,
 ) -> list[Pair]:
-    """:func:`align` with each pair's anchors; pairs below ``min_unanchored`` with no
-    shared name or number are dropped (a common statement, not a rewritten sentence)."""
+    """:func:`align` with each pair's anchors. A pair below ``min_unanchored`` with no
+    shared name or number is dropped (a common statement, not a rewritten sentence),
+    unless ``fill_gaps`` and it lies between two kept pairs of the alignment (the order
+    of the copy puts it there: a rewritten sentence whose names were dropped)."""
     st = st or RewriteSettings()
-    out = []
+    scored = []
     for i, j, s in align(article, source, st):
         a0, a1 = article.spans[i]
         d0, d1 = source.spans[j]
         shared = anchors(article_text[a0:a1]) & anchors(source_text[d0:d1])
-        if shared or s >= st.min_unanchored:
-            out.append(Pair(i, j, s, tuple(sorted(shared))))
+        scored.append((Pair(i, j, s, tuple(sorted(shared))), bool(shared) or s >= st.min_unanchored))
+    strong = [k for k, (_, ok) in enumerate(scored) if ok]
+    out = []
+    for k, (p, ok) in enumerate(scored):
+        if ok or (fill_gaps and strong and strong[0] < k < strong[-1]):
+            out.append(p)
     return out
 
 
