@@ -26,5 +26,5 @@ def status(index: object | None = None) -> str:
     if why:
         return f"off: {why}"
     if index is not None and not getattr(index, "semantic", False):
-        return "off: the index holds no sentence vectors (run `unspun index embed INDEX`)"
+        return "off: the index holds no sentence vectors (build it with the extra installed, or run `unspun index embed`)"
     return "on"
