@@ -442,6 +442,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     res: dict[str, Any] = {
         "command": "PYTHONPATH=src:. python -m bench.real" + (" --no-baselines" if args.no_baselines else "")
         + (" --semantic" if args.semantic else "")
+        + (f" --cases {args.cases}" if args.cases else "")
         + (f" --min-evidence {args.min_evidence}" if args.min_evidence is not None else ""),
         "date": time.strftime("%Y-%m-%d"),
         "version": unspun.__version__,
