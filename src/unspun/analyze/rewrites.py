@@ -97,7 +97,12 @@ def add_rewrites(
             figures = translation_evidence(found, len(article_vectors.spans), rw)
             if figures is None:
                 continue
-            extra = rewritten_passages(article_vectors, v, found, taken)
+            # accepted as a translation: every sentence aligned in order at min_similarity
+            # is explained by it (a translated sentence need not repeat a name or number)
+            loose = dataclasses.replace(rw, min_unanchored=rw.min_similarity)
+            extra = rewritten_passages(
+                article_vectors, v, pairs(article.text, article_vectors, doc.text, v, loose), taken
+            )
             if not extra:
                 continue
             taken += [p.article_span for p in extra]
