@@ -149,7 +149,8 @@ def score_case(case: dict[str, Any], report: Any, seconds: float) -> CaseResult:
             if ev["source_url"] not in same.get(s.doc.id, ()):
                 continue
             found = True
-            if any(2 * _overlap(p.article_span, snip) >= snip[1] - snip[0] for p in s.passages):
+            members = (s, *getattr(s, "copies", ()))  # the text's passages, on any page carrying it
+            if any(2 * _overlap(p.article_span, snip) >= snip[1] - snip[0] for m in members for p in m.passages):
                 hit = True
                 break
         if hit:

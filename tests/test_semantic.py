@@ -211,3 +211,21 @@ def test_without_the_extra_the_layer_says_why_and_commands_refuse_cleanly(tmp_pa
     r = runner.invoke(app, ["index", "embed", "--db", str(db), "-q"])
     assert r.exit_code == 2 and "not installed" in r.output
     assert json.loads(runner.invoke(app, ["index", "stats", "--db", str(db), "--json"]).output)["semantic"] is None
+
+
+@needs_extra
+def test_a_translation_of_a_listed_source_is_its_copy_not_a_second_source():
+    # the English page holds only the start of the wire story (an excerpt); its Spanish
+    # version holds all of it: the article's later sentences come from the Spanish text,
+    # which is the same text in another language, so the article is not "stitched"
+    head = "\n".join(SOURCE_EN.split("\n")[:4])
+    idx = unspun.memory_index(semantic=True)
+    idx.add([unspun.from_text(head, id="wire-excerpt"), unspun.from_text(TRANSLATION_ES, id="wire-es"),
+             unspun.from_text(INDEPENDENT_EN, id="local"), unspun.from_text(UNRELATED_EN, id="library")])
+    report = unspun.check(REWRITE_EN, idx)
+    assert [s.doc.id for s in report.sources] == ["wire-excerpt"]
+    (copy,) = report.sources[0].copies
+    assert copy.doc.id == "wire-es" and copy.evidence["language_pair"] == "es->en"
+    assert copy.passages and {p.kind for p in copy.passages} == {"rewritten"}
+    assert report.verdict.label == "heavy-spin"
+    validate(report.to_dict())

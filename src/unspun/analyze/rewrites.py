@@ -112,5 +112,30 @@ def add_rewrites(
             figures = {**figures, "language_pair": f"{v.lang}->{a_lang}",
                        "text_coverage": round(m.coverage, 4)}
             figures["reason"] = reason(figures, 0)
-            out.append(dataclasses.replace(m, evidence=figures))
+            m = dataclasses.replace(m, evidence=figures)
+            host = _same_text(m, v, out, vectors, rw)
+            if host is None:
+                out.append(m)
+            else:  # the same text as a source already listed, in another language: its copy
+                k = out.index(host)
+                copies = (*host.copies, m)
+                spans = [p.article_span for x in (host, *copies) for p in x.passages]
+                ev = {**host.evidence, "text_coverage": round(covered_fraction(a_toks, spans), 4)}
+                ev["reason"] = reason(ev, len(copies))
+                out[k] = dataclasses.replace(host, copies=copies, evidence=ev)
     return out
+
+
+def _same_text(m: SourceMatch, v: Any, sources: list[SourceMatch], vectors: dict[str, Any],
+               rw: RewriteSettings) -> SourceMatch | None:
+    """The listed source whose text ``m``'s document translates (or is translated by): the
+    two documents align in order, anchored, over at least half of the shorter one."""
+    for s in sources:
+        sv = vectors.get(s.doc.id)
+        if sv is None or s.evidence.get("language_pair"):
+            continue
+        found = pairs(s.doc.text, sv, m.doc.text, v, rw)
+        anchored = sum(1 for p in found if p.anchors)
+        if anchored >= rw.min_anchored and len(found) * 2 >= min(len(sv.spans), len(v.spans)):
+            return s
+    return None
