@@ -42,7 +42,7 @@ from .pipeline import check as run_check
 from .report.html import render_html
 from .report.json_report import to_json
 from .report.terminal import render, render_text
-from .store import BaseIndex, memory_index, open_index
+from .store import BaseIndex, index_name, is_postgres_url, memory_index, open_index
 
 try:  # the click typer runs on: its own copy in recent typer, else click itself
     from typer._click import exceptions as click_errors
@@ -114,7 +114,16 @@ def main_options(
     """unspun: where did this article come from, and what was done to it?"""
 
 
-DbOption = Annotated[Path, typer.Option("--db", help="The index file (SQLite).", dir_okay=False)]
+DbOption = Annotated[str, typer.Option(
+    "--db", metavar="FILE|URL",
+    help="The index: an SQLite file, or a postgresql:// URL of a shared index (pip install 'unspun\\[postgres]').")]
+
+
+def _db(value: str | None) -> str | Path | None:
+    """--db as given: a postgresql:// URL stays a string, anything else is a file path."""
+    if value is None:
+        return None
+    return value if is_postgres_url(value) else Path(value)
 
 
 def is_url(value: str) -> bool:
@@ -181,8 +190,19 @@ def index_add(
     if semantic and not available():
         fail(f"--semantic: {unavailable_reason()}")
     try:
-        new = not db.exists()
-        idx = open_index(db, create=True, semantic=bool(semantic or (semantic is None and new and available())))
+        where = _db(db)
+        if isinstance(where, Path):
+            new = not where.exists()
+            idx = open_index(where, create=True, semantic=bool(semantic or (semantic is None and new and available())))
+        else:  # a database: new when it had no index tables before this open
+            idx = open_index(where, create=True)
+            new = bool(getattr(idx, "created", False))
+            if not idx.semantic and (semantic or (semantic is None and new and available())):
+                try:
+                    idx._enable_semantic()
+                except BaseException:
+                    idx.close()
+                    raise
     except UnspunError as e:
         fail(str(e))
     if semantic is False and idx.semantic and not new:
@@ -225,7 +245,7 @@ def index_add(
                   + (f" ({follow.left} more new left for the next run: --max-new)" if follow.left else ""))
     typer.echo(
         f"added {result.added}, replaced {result.replaced}, unchanged {result.unchanged}, "
-        f"{failed_summary(result.failures)}{partial}{listed}; {total} documents in {db}"
+        f"{failed_summary(result.failures)}{partial}{listed}; {total} documents in {index_name(db)}"
     )
     if result.failed:
         usable = result.added or result.replaced or result.unchanged or skipped
@@ -244,7 +264,7 @@ def index_embed(
     if batch_size < 1:
         fail(f"--batch-size must be at least 1 (got {batch_size})")
     try:
-        idx = open_index(db)
+        idx = open_index(_db(db))
     except UnspunError as e:
         fail(str(e))
     progress = Progress(
@@ -263,14 +283,14 @@ def index_embed(
         fail(str(e))
     total = len(idx)
     idx.close()
-    typer.echo(f"embedded {n} documents; {total} documents in {db}, all with sentence vectors")
+    typer.echo(f"embedded {n} documents; {total} documents in {index_name(db)}, all with sentence vectors")
 
 
 @index_app.command("stats", cls=_Command)
 def index_stats(db: DbOption, as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """Counts and sizes of an index."""
     try:
-        with open_index(db, readonly=True) as idx:
+        with open_index(_db(db), readonly=True) as idx:
             st = idx.stats()
     except UnspunError as e:
         fail(str(e))
@@ -287,7 +307,7 @@ def index_stats(db: DbOption, as_json: Annotated[bool, typer.Option("--json", he
 def index_remove(ids: Annotated[list[str], typer.Argument(help="Document ids.")], db: DbOption) -> None:
     """Remove documents from the index by id."""
     try:
-        with open_index(db) as idx:
+        with open_index(_db(db)) as idx:
             n = idx.remove(ids)
     except UnspunError as e:
         fail(str(e))
@@ -312,7 +332,7 @@ class ReportsFormat(StrEnum):
 @app.command("check", cls=_Command)
 def check_cmd(
     article: Annotated[list[str], typer.Argument(help="The article: a file (text, HTML, JSONL, WARC), an http(s) URL to fetch, or - for stdin. Several paths, a folder, or a file of several records: a batch, one row per article.")],
-    db: Annotated[Path | None, typer.Option("--db", help="The index to check against.", dir_okay=False)] = None,
+    db: Annotated[str | None, typer.Option("--db", metavar="FILE|URL", help="The index to check against: an SQLite file or a postgresql:// URL.")] = None,
     against: Annotated[list[Path] | None, typer.Option("--against", metavar="PATH", help="Compare with these files/folders instead of an index (repeatable).")] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Report format (one article).")] = Format.terminal,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file (- for stdout; one article).", dir_okay=False)] = None,
@@ -337,6 +357,7 @@ def check_cmd(
     error.
     """
     articles = article
+    db = _db(db)  # type: ignore[assignment]
     if (db is None) == (not against):
         fail("give either --db FILE or --against PATH (not both)")
     batch = (len(articles) > 1 or summary is not None or reports is not None or workers is not None
@@ -388,7 +409,7 @@ def check_cmd(
         raise typer.Exit(1)
 
 
-def _reference_index(db: Path | None, against: list[Path] | None, keep_partial: bool,
+def _reference_index(db: str | Path | None, against: list[Path] | None, keep_partial: bool,
                      follow_symlinks: bool, semantic: bool = True) -> tuple[BaseIndex, list[IngestFailure]]:
     """The index ``--db`` names (read-only), or one built in memory from ``--against``
     (with sentence vectors when ``semantic`` and the extra is installed)."""
@@ -429,7 +450,7 @@ def _json_report(report: Report) -> str:
     return to_json(report) + "\n"  # as `unspun check --format json -o FILE` writes it
 
 
-def _check_batch(paths: list[str], *, db: Path | None, against: list[Path] | None, fmt: Format,
+def _check_batch(paths: list[str], *, db: str | Path | None, against: list[Path] | None, fmt: Format,
                  output: Path | None, record: str | None, keep_partial: bool, follow_symlinks: bool,
                  no_color: bool, max_article: int, summary: Path | None, reports: Path | None,
                  reports_format: ReportsFormat, workers: int | None, quiet: bool,
@@ -462,7 +483,7 @@ def _check_batch(paths: list[str], *, db: Path | None, against: list[Path] | Non
                                              semantic=use_semantic)
     except UnspunError as e:
         fail(str(e))
-    index: BaseIndex | Path = idx
+    index: BaseIndex | str | Path = idx
     if db is not None:
         idx.close()  # validated; each worker opens it once
         index = db
@@ -738,7 +759,7 @@ def scan_report(
 
 @app.command("serve", cls=_Command)
 def serve_cmd(
-    db: Annotated[Path, typer.Option("--db", help="The index file (SQLite; created if missing).", dir_okay=False)],
+    db: Annotated[str, typer.Option("--db", metavar="FILE|URL", help="The index: an SQLite file (created if missing) or a postgresql:// URL.")],
     host: Annotated[str, typer.Option("--host", help="Address to listen on (loopback unless told otherwise).")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on.", min=0, max=65535)] = 8000,
     max_body: Annotated[int, typer.Option("--max-body", help="Largest request body in bytes (413 above it).", min=1)] = 5 * 1024 * 1024,
@@ -770,7 +791,7 @@ def serve_cmd(
     if token is not None and (problem := token_problem(token)):
         fail(f"--token / UNSPUN_TOKEN: {problem}")
     settings = ServiceSettings(
-        db=db, max_body=max_body, check_timeout=check_timeout, workers=workers,
+        db=_db(db), max_body=max_body, check_timeout=check_timeout, workers=workers,
         large_workers=large_workers, large_body=large_body, check_memory=check_memory, max_article=max_article,
         allowed_hosts=allowed_hosts(host, tuple(allowed_host or ())), token=token, public_read=public_read,
         allow_fetch=allow_fetch,
@@ -781,7 +802,7 @@ def serve_cmd(
         fail(str(e))
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(name)s: %(message)s")
     shown = f"[{host}]" if ":" in host else host
-    err.print(f"unspun serve: {db} on http://{shown}:{port}/ (API docs at /docs; Ctrl-C stops)",
+    err.print(f"unspun serve: {index_name(db)} on http://{shown}:{port}/ (API docs at /docs; Ctrl-C stops)",
               highlight=False, soft_wrap=True)
     if token is not None:
         what = "adding and removing documents" if public_read else "every request but the page itself"
