@@ -204,7 +204,7 @@ def index_add(
                     idx.close()
                     raise
     except UnspunError as e:
-        fail(str(e))
+        fail(escape(str(e)))
     if semantic is False and idx.semantic and not new:
         err.print("[yellow]--no-semantic: this index keeps sentence vectors; new documents get them too[/]")
     watch = PartialWatch()
@@ -232,7 +232,7 @@ def index_add(
         fail("interrupted: the batch in progress was rolled back; earlier batches are kept", 130)
     except UnspunError as e:
         idx.close()
-        fail(str(e))
+        fail(escape(str(e)))
     total = len(idx)
     idx.close()
     _report_reading(result.failures, watch)
@@ -266,7 +266,7 @@ def index_embed(
     try:
         idx = open_index(_db(db))
     except UnspunError as e:
-        fail(str(e))
+        fail(escape(str(e)))
     progress = Progress(
         SpinnerColumn(), TextColumn("embedding"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=err, disable=quiet, transient=True,
@@ -280,7 +280,7 @@ def index_embed(
         fail("interrupted: finished batches are kept; run `unspun index embed` again to go on", 130)
     except UnspunError as e:
         idx.close()
-        fail(str(e))
+        fail(escape(str(e)))
     total = len(idx)
     idx.close()
     typer.echo(f"embedded {n} documents; {total} documents in {index_name(db)}, all with sentence vectors")
@@ -293,7 +293,7 @@ def index_stats(db: DbOption, as_json: Annotated[bool, typer.Option("--json", he
         with open_index(_db(db), readonly=True) as idx:
             st = idx.stats()
     except UnspunError as e:
-        fail(str(e))
+        fail(escape(str(e)))
     if as_json:
         import json
 
@@ -310,7 +310,7 @@ def index_remove(ids: Annotated[list[str], typer.Argument(help="Document ids.")]
         with open_index(_db(db)) as idx:
             n = idx.remove(ids)
     except UnspunError as e:
-        fail(str(e))
+        fail(escape(str(e)))
     typer.echo(f"removed {n} of {len(ids)}")
     if n < len(ids):
         raise typer.Exit(1)
@@ -321,7 +321,7 @@ def _write_atomic(path: Path, data: str, protect: list[Path] | None = None) -> P
     try:
         return write_output(path, data, protect or [])
     except UnspunError as e:
-        fail(str(e))
+        fail(escape(str(e)))
 
 
 class ReportsFormat(StrEnum):
@@ -482,7 +482,7 @@ def _check_batch(paths: list[str], *, db: str | Path | None, against: list[Path]
         idx, ref_failures = _reference_index(db, against, keep_partial, follow_symlinks,
                                              semantic=use_semantic)
     except UnspunError as e:
-        fail(str(e))
+        fail(escape(str(e)))
     index: BaseIndex | str | Path = idx
     if db is not None:
         idx.close()  # validated; each worker opens it once
@@ -541,7 +541,7 @@ def _check_batch(paths: list[str], *, db: str | Path | None, against: list[Path]
     except UnspunError as e:
         if sheet is not None:
             sheet.close(complete=False)
-        fail(str(e))
+        fail(escape(str(e)))
     except OSError as e:
         if sheet is not None:
             sheet.close(complete=False)
@@ -653,7 +653,7 @@ def demo_cmd(
         try:
             check_target(output)
         except UnspunError as e:
-            fail(str(e))
+            fail(escape(str(e)))
     article = demo_article()
     err.print(f"[dim]unspun demo: indexing 64 public-domain US government texts in memory, "
               f"then checking “{article.title}” against them…[/]", highlight=False, soft_wrap=True)
@@ -734,7 +734,7 @@ def scan_run(
             run_scan(out, st, engine=engine.value, workers=workers, explicit=given, log=log,
                      progress=tick, memory=memory)
     except UnspunError as e:
-        fail(str(e))
+        fail(escape(str(e)))
     typer.echo(f"scan complete in {out}; HTML summary: unspun scan report {out}")
 
 
@@ -751,7 +751,7 @@ def scan_report(
             check_target(output, report_inputs(directory))
         page = render_report(directory)
     except UnspunError as e:
-        fail(str(e))
+        fail(escape(str(e)))
     target = output or directory / "report.html"
     if _write_atomic(target, page, report_inputs(directory)) is not None:
         typer.echo(f"report written to {target}")
@@ -799,7 +799,7 @@ def serve_cmd(
     try:
         application = create_app(settings)
     except UnspunError as e:
-        fail(str(e))
+        fail(escape(str(e)))
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(name)s: %(message)s")
     shown = f"[{host}]" if ":" in host else host
     err.print(f"unspun serve: {index_name(db)} on http://{shown}:{port}/ (API docs at /docs; Ctrl-C stops)",
