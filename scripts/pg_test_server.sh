@@ -8,7 +8,7 @@
 # a data folder of its own owned by the postgres user, listening on a Unix socket in that
 # folder and on 127.0.0.1 only, trust auth (a test server, nothing else on it). The
 # database `unspun_test` belongs to the role `unspun`. Messages go to stderr; stdout has
-# only the export line.
+# only the export line. UNSPUN_PG_FSYNC=on keeps fsync on (benchmarks); tests turn it off.
 set -euo pipefail
 cmd=${1:-start}
 dir=${2:-/tmp/unspun-pg}
@@ -52,7 +52,7 @@ if [ ! -f "$dir/data/PG_VERSION" ]; then
 fi
 if ! as_pg "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
   as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100" start >&2
+    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=${UNSPUN_PG_FSYNC:-off} -c max_connections=100" start >&2
 fi
 psql_() { as_pg "$bin/psql" -h "$dir" -p "$port" -U postgres -v ON_ERROR_STOP=1 -qAt "$@"; }
 [ "$(psql_ -c "SELECT 1 FROM pg_roles WHERE rolname = 'unspun'")" = 1 ] \
