@@ -282,3 +282,20 @@ def test_service_on_a_postgresql_url(pg_url, reference_docs):
         r = client.post("/api/check", json={"text": (EX / "suspect.txt").read_text()})
         assert r.status_code == 200, r.text
         assert r.json()["sources"]
+
+
+def test_a_lost_connection_is_a_store_error(pg_url, reference_docs, suspect):
+    import psycopg
+
+    idx = unspun.open_index(pg_url, create=True)
+    idx.add(reference_docs[:5])
+    pid = idx.conn.info.backend_pid
+    with psycopg.connect(pg_url, autocommit=True) as c:  # the server drops the connection
+        c.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    with pytest.raises(StoreError, match="read failed"):
+        idx.get(reference_docs[0].id)
+    with pytest.raises(StoreError):
+        unspun.check(suspect, idx)
+    with pytest.raises(StoreError, match="connection is closed"):
+        idx.add(reference_docs[5:7])
+    idx.close()

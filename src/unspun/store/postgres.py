@@ -224,7 +224,7 @@ class PostgresIndex(BaseIndex):
 
     def _migrate(self, target: int, params: FingerprintParams) -> None:
         with self.conn.transaction():
-            self.conn.execute("SELECT pg_advisory_xact_lock(%s, %s)", (_MIGRATE_LOCK, self._ns))
+            self.conn.execute("SELECT pg_advisory_xact_lock(%s::int, %s::int)", (_MIGRATE_LOCK, self._ns))
             self.conn.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
                 "description TEXT NOT NULL, applied_by TEXT NOT NULL, "
@@ -257,6 +257,13 @@ class PostgresIndex(BaseIndex):
         return None
 
     # -- writing ------------------------------------------------------------------------
+    def _read(self, sql: str, params: Any = None) -> list[Any]:
+        """The rows of one read statement; a lost connection or server error is a StoreError."""
+        try:
+            return self.conn.execute(sql, params).fetchall()
+        except self._errors as e:
+            raise self._fail("read failed", e) from None
+
     def _fail(self, what: str, e: Exception) -> StoreError:
         return StoreError(f"{self.path}: {what} ({_one_line(e)})")
 
@@ -273,7 +280,7 @@ class PostgresIndex(BaseIndex):
         """Transaction advisory locks of these ids, taken in sorted order (no cycles)."""
         keys = sorted({xxhash.xxh32_intdigest(i.encode()) - (1 << 31) for i in ids})
         if keys:
-            cur.execute("SELECT count(pg_advisory_xact_lock(%s, k)) FROM unnest(%s::int[]) AS k",
+            cur.execute("SELECT count(pg_advisory_xact_lock(%s::int, k)) FROM unnest(%s::int[]) AS k",
                         (self._ns, keys))
 
     def _delete_ids(self, cur: Any, ids: list[str]) -> int:
@@ -366,10 +373,10 @@ class PostgresIndex(BaseIndex):
         self.semantic = True
 
     def _unembedded(self, limit: int) -> list[Document]:
-        rows = self.conn.execute(
+        rows = self._read(
             "SELECT id, text, meta FROM docs d WHERE NOT EXISTS (SELECT 1 FROM vectors v WHERE v.doc = d.num) "
             "ORDER BY num LIMIT %s", (limit,)
-        ).fetchall()
+        )
         return [_row_doc(*r) for r in rows]
 
     def _write_vectors(self, vectors: dict[str, Any]) -> None:
@@ -377,7 +384,7 @@ class PostgresIndex(BaseIndex):
             with self.conn.transaction(), self.conn.cursor() as cur:
                 ids = [i for i in vectors if _storable(i)]
                 self._lock_ids(cur, ids)
-                nums = dict(cur.execute("SELECT id, num FROM docs WHERE id = ANY(%s)", (ids,)).fetchall())
+                nums = dict(cur.execute("SELECT id, num FROM docs WHERE id = ANY(%s)", (ids,)))
                 cur.executemany(
                     "INSERT INTO vectors VALUES (%s, %s, %s, %s, %s) ON CONFLICT (doc) DO UPDATE SET "
                     "lang = excluded.lang, spans = excluded.spans, sents = excluded.sents, vec = excluded.vec",
@@ -395,10 +402,10 @@ class PostgresIndex(BaseIndex):
         ids = [i for i in ids if _storable(i)]
         if not ids:
             return {}
-        rows = self.conn.execute(
+        rows = self._read(
             "SELECT d.id, v.lang, v.spans, v.sents, v.vec FROM docs d JOIN vectors v ON v.doc = d.num "
             "WHERE d.id = ANY(%s)", (ids,)
-        ).fetchall()
+        )
         return {doc_id: DocVectors.from_row(lang, bytes(a), bytes(b), bytes(c)) for doc_id, lang, a, b, c in rows}
 
     def nearest(self, vec: Any, k: int) -> list[tuple[str, float]]:
@@ -408,11 +415,11 @@ class PostgresIndex(BaseIndex):
             return []
         import numpy as np
 
-        row = self.conn.execute("SELECT value FROM meta WHERE key = 'vector_writes'").fetchone()
-        version = row[0] if row else None
+        rows = self._read("SELECT value FROM meta WHERE key = 'vector_writes'")
+        version = rows[0][0] if rows else None
         if self._vec_cache is None or self._vec_cache[0] != version:
             nums, blobs = [], []
-            for num, blob in self.conn.execute("SELECT doc, vec FROM vectors ORDER BY doc"):
+            for num, blob in self._read("SELECT doc, vec FROM vectors ORDER BY doc"):
                 nums.append(num)
                 blobs.append(bytes(blob))
             mat = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(nums), -1)
@@ -431,12 +438,12 @@ class PostgresIndex(BaseIndex):
     def get(self, doc_id: str) -> Document | None:
         if not _storable(doc_id):
             return None
-        row = self.conn.execute("SELECT id, text, meta FROM docs WHERE id = %s", (doc_id,)).fetchone()
-        return _row_doc(*row) if row else None
+        rows = self._read("SELECT id, text, meta FROM docs WHERE id = %s", (doc_id,))
+        return _row_doc(*rows[0]) if rows else None
 
     def _postings(self, hashes: Iterable[int], max_df: int) -> dict[int, list[Any]]:
-        row = self.conn.execute("SELECT value FROM meta WHERE key = 'deletions'").fetchone()
-        deletions = row[0] if row else None
+        rows = self._read("SELECT value FROM meta WHERE key = 'deletions'")
+        deletions = rows[0][0] if rows else None
         if deletions != self._deletions:  # postings shrank since the memory was made
             self._frequent.clear()
             self._deletions = deletions
@@ -445,11 +452,11 @@ class PostgresIndex(BaseIndex):
         if not ask:
             return {}
         # one round trip: at most max_df + 1 documents per feature
-        rows = self.conn.execute(
+        rows = self._read(
             "SELECT q.h, p.docs FROM unnest(%s::int[]) AS q(h) CROSS JOIN LATERAL "
             "(SELECT array_agg(doc) AS docs FROM (SELECT doc FROM postings WHERE postings.h = q.h LIMIT %s) s) p "
             "WHERE p.docs IS NOT NULL", (ask, max_df + 1)
-        ).fetchall()
+        )
         out: dict[int, list[Any]] = {}
         for h, docs in rows:
             if len(docs) <= max_df:
@@ -461,26 +468,25 @@ class PostgresIndex(BaseIndex):
     def _resolve(self, keys: list[Any]) -> dict[Any, str]:
         if not keys:
             return {}
-        return dict(self.conn.execute("SELECT num, id FROM docs WHERE num = ANY(%s)", (list(keys),)).fetchall())
+        return dict(self._read("SELECT num, id FROM docs WHERE num = ANY(%s)", (list(keys),)))
 
     def __len__(self) -> int:
-        return int(self.conn.execute("SELECT count(*) FROM docs").fetchone()[0])
+        return int(self._read("SELECT count(*) FROM docs")[0][0])
 
     def approx_size(self) -> int:
         """Documents ever numbered (removed ones and rolled-back batches included): O(1)."""
-        seq = self.conn.execute("SELECT pg_get_serial_sequence('docs', 'num')").fetchone()[0]
-        row = self.conn.execute(f"SELECT last_value, is_called FROM {seq}").fetchone()
-        return int(row[0]) if row and row[1] else 0
+        seq = self._read("SELECT pg_get_serial_sequence('docs', 'num')")[0][0]
+        last, called = self._read(f"SELECT last_value, is_called FROM {seq}")[0]
+        return int(last) if called else 0
 
     def stats(self) -> dict[str, Any]:
-        c = self.conn
         docs = len(self)
-        postings = c.execute("SELECT count(*) FROM postings").fetchone()[0]
-        text_bytes = int(c.execute("SELECT coalesce(sum(octet_length(text)), 0) FROM docs").fetchone()[0])
-        db_bytes = int(c.execute(
+        postings = self._read("SELECT count(*) FROM postings")[0][0]
+        text_bytes = int(self._read("SELECT coalesce(sum(octet_length(text)), 0) FROM docs")[0][0])
+        db_bytes = int(self._read(
             "SELECT coalesce(sum(pg_total_relation_size(to_regclass(t))), 0) FROM unnest(%s::text[]) AS t",
-            (list(_OWN_TABLES),)).fetchone()[0])
-        meta = dict(c.execute("SELECT key, value FROM meta").fetchall())
+            (list(_OWN_TABLES),))[0][0])
+        meta = dict(self._read("SELECT key, value FROM meta"))
         return {
             "backend": "postgresql",
             "path": self.path,
@@ -495,7 +501,7 @@ class PostgresIndex(BaseIndex):
             "schema_version": str(self._version()),
             "semantic": meta.get("semantic"),
             "embedded_documents": (
-                c.execute("SELECT count(*) FROM vectors").fetchone()[0] if self.semantic else 0
+                self._read("SELECT count(*) FROM vectors")[0][0] if self.semantic else 0
             ),
         }
 
