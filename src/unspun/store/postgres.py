@@ -36,12 +36,14 @@ look-ups.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import numpy as np
 import xxhash
 
 from .. import __version__
@@ -136,6 +138,25 @@ def _doc_meta(doc: Document) -> str:
 def _row_doc(doc_id: str, text: str, meta: Any) -> Document:
     m = json.loads(meta) if isinstance(meta, str | bytes) else dict(meta)
     return Document(id=doc_id, text=text, meta=m.pop("meta", {}), **m)
+
+
+# COPY ... (FORMAT BINARY): signature, flags, header extension length; each row is a field
+# count (2) then (length, big-endian value) per field: h int4, doc int8; -1 ends the data
+_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" * 2
+_COPY_ROW = np.dtype([("n", ">i2"), ("hl", ">i4"), ("h", ">i4"), ("dl", ">i4"), ("d", ">i8")])
+
+
+def _postings_copy(nums: list[int], feats: list[set[int]]) -> bytes:
+    """The binary COPY data of the postings of documents ``nums``, sorted by (h, doc)."""
+    lens = np.fromiter((len(f) for f in feats), dtype=np.int64, count=len(feats))
+    hs = np.fromiter(itertools.chain.from_iterable(feats), dtype=np.int32, count=int(lens.sum()))
+    ds = np.repeat(np.asarray(nums, dtype=np.int64), lens)
+    order = np.lexsort((ds, hs))
+    rows = np.empty(len(hs), dtype=_COPY_ROW)
+    rows["n"], rows["hl"], rows["dl"] = 2, 4, 8
+    rows["h"] = hs[order]
+    rows["d"] = ds[order]
+    return _COPY_HEADER + rows.tobytes() + b"\xff\xff"
 
 
 def _storable(value: object) -> bool:
@@ -324,11 +345,8 @@ class PostgresIndex(BaseIndex):
                 with cur.copy("COPY docs (num, id, text, meta) FROM STDIN") as cp:
                     for num, (doc, _, _) in zip(nums, docs, strict=True):
                         cp.write_row((num, doc.id, doc.text, _doc_meta(doc)))
-                postings = sorted((h, num) for num, (_, feats, _) in zip(nums, docs, strict=True) for h in feats)
                 with cur.copy("COPY postings (h, doc) FROM STDIN (FORMAT BINARY)") as cp:
-                    cp.set_types(["int4", "int8"])
-                    for row in postings:
-                        cp.write_row(row)
+                    cp.write(_postings_copy(nums, [feats for _, feats, _ in docs]))
                 if vectors:
                     cur.executemany(
                         "INSERT INTO vectors VALUES (%s, %s, %s, %s, %s) ON CONFLICT (doc) DO UPDATE SET "
