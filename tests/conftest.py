@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import os
+import uuid
 from pathlib import Path
 
 import pytest
@@ -66,3 +68,46 @@ def pytest_configure(config):
     unspun.pipeline.check = check_and_validate
     unspun.check = check_and_validate
     unspun.cli.run_check = check_and_validate
+
+
+# --- PostgreSQL: the shared-index backend -------------------------------------------------
+# UNSPUN_TEST_PG names a server the tests may use (scripts/pg_test_server.sh starts one);
+# without it the PostgreSQL tests skip, unless UNSPUN_REQUIRE_PG=1 (.ci/run) makes them fail.
+# Each test gets a schema of its own (dropped after), named in the URL's search_path.
+
+
+def pg_server_url() -> str | None:
+    url = os.environ.get("UNSPUN_TEST_PG") or None
+    if url is None and os.environ.get("UNSPUN_REQUIRE_PG") == "1":
+        pytest.fail("UNSPUN_REQUIRE_PG=1 but UNSPUN_TEST_PG is not set (scripts/pg_test_server.sh)")
+    return url
+
+
+def _schema_url(url: str, schema: str) -> str:
+    sep = "&" if "?" in url else "?"
+    return f"{url}{sep}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture
+def pg_url():
+    """A postgresql:// URL whose search_path is a new, empty schema (dropped afterwards)."""
+    url = pg_server_url()
+    if url is None:
+        pytest.skip("no PostgreSQL server: set UNSPUN_TEST_PG (scripts/pg_test_server.sh)")
+    psycopg = pytest.importorskip("psycopg") if os.environ.get("UNSPUN_REQUIRE_PG") != "1" else __import__("psycopg")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(url, autocommit=True) as c:
+        c.execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield _schema_url(url, schema)
+    finally:
+        with psycopg.connect(url, autocommit=True) as c:
+            c.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_at(request, tmp_path):
+    """Where an index lives, for each persistent backend: a file path or a postgresql:// URL."""
+    if request.param == "sqlite":
+        return str(tmp_path / "i.db")
+    return request.getfixturevalue("pg_url")

@@ -15,9 +15,13 @@ def _docs(reference_docs, n=10):
     return reference_docs[:n]
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "memory"])
-def test_add_replace_remove_stats(tmp_path, reference_docs, backend):
-    idx = unspun.open_index(tmp_path / "i.db", create=True) if backend == "sqlite" else unspun.memory_index()
+@pytest.mark.parametrize("backend", ["sqlite", "memory", "postgres"])
+def test_add_replace_remove_stats(request, tmp_path, reference_docs, backend):
+    if backend == "memory":
+        idx = unspun.memory_index()
+    else:
+        where = tmp_path / "i.db" if backend == "sqlite" else request.getfixturevalue("pg_url")
+        idx = unspun.open_index(where, create=True)
     docs = _docs(reference_docs)
     r = idx.add(docs + [IngestFailure("bad.jsonl:3", "invalid JSON")])
     assert (r.added, r.replaced, r.unchanged, r.failed) == (10, 0, 0, 1)
@@ -41,20 +45,20 @@ def test_add_replace_remove_stats(tmp_path, reference_docs, backend):
     assert hits[0].doc_id == docs[2].id
 
 
-def test_sqlite_metadata_round_trip(tmp_path):
-    idx = unspun.open_index(tmp_path / "i.db", create=True)
+def test_metadata_round_trip(store_at):
+    idx = unspun.open_index(store_at, create=True)
     d = Document(id="x", text="Some text about the harbour bridge opening on Monday.", title="T",
                  url="https://example.gov/x", site="example.gov", published="2020-10-22",
                  meta={"topic": "bridges"})
     idx.add([d])
     idx.close()
-    again = unspun.open_index(tmp_path / "i.db")
+    again = unspun.open_index(store_at)
     got = again.get("x")
     assert (got.title, got.url, got.site, got.published, got.meta) == ("T", d.url, "example.gov", "2020-10-22", {"topic": "bridges"})
 
 
-def test_interrupted_batch_leaves_index_as_before(tmp_path, reference_docs):
-    path = tmp_path / "i.db"
+def test_interrupted_batch_leaves_index_as_before(store_at, reference_docs):
+    path = store_at
     idx = unspun.open_index(path, create=True)
     idx.add(reference_docs[:5])
 
@@ -70,6 +74,7 @@ def test_interrupted_batch_leaves_index_as_before(tmp_path, reference_docs):
     n_post = idx.conn.execute("SELECT count(*) FROM postings").fetchone()[0]
     assert n_post == idx.stats()["postings"]
     assert sorted(idx.conn.execute("SELECT DISTINCT doc FROM postings")) == sorted(idx.conn.execute("SELECT num FROM docs"))
+    idx.close()
 
 
 def test_missing_and_foreign_files_are_refused(tmp_path):
@@ -116,19 +121,17 @@ def test_index_built_with_other_word_lists_is_refused(tmp_path):
         unspun.open_index(path)
 
 
-def test_frequent_feature_memory_forgets_after_deletions_in_another_connection(tmp_path):
+def test_frequent_feature_memory_forgets_after_deletions_in_another_connection(store_at):
     """Retrieval remembers features over max_df; once postings shrink (remove or replace,
     from any connection: the service's writer vs its readers) it must read them again."""
     from unspun.fingerprint import features
-    from unspun.store.sqlite import SQLiteIndex
 
     shared = ("The committee approved the highway funding measure after a long debate "
               "about rural bridges, transit grants and the cost of repairs.")
     docs = [Document(id=f"d{i}", text=f"{shared} Report number {i} followed.") for i in range(3)]
-    path = tmp_path / "i.db"
-    writer = SQLiteIndex(path, create=True)
+    writer = unspun.open_index(store_at, create=True)
     writer.add(docs)
-    reader = SQLiteIndex(path, readonly=True)
+    reader = unspun.open_index(store_at, readonly=True)
     q = features(shared, writer.params)
     assert reader.lookup(q, max_df=2, k=5) == []  # held by 3 documents: stop-listed
     writer.add([Document(id="d1", text="An unrelated notice about parking on Elm Street.")])
@@ -140,10 +143,8 @@ def test_frequent_feature_memory_forgets_after_deletions_in_another_connection(t
     reader.close()
 
 
-def test_lookup_many_reads_each_feature_once_and_ranks_like_lookup(tmp_path, monkeypatch):
-    from unspun.store.sqlite import SQLiteIndex
-
-    idx = unspun.open_index(str(tmp_path / "m.db"), create=True)
+def test_lookup_many_reads_each_feature_once_and_ranks_like_lookup(store_at, monkeypatch):
+    idx = unspun.open_index(store_at, create=True)
     idx.add([Document(id=f"d{i}", text=f"Paragraph {i} about the harbour works and the ferry timetable. "
                       + " ".join(f"word{i}x{j}" for j in range(40))) for i in range(6)])
     from unspun.fingerprint import features
@@ -151,14 +152,14 @@ def test_lookup_many_reads_each_feature_once_and_ranks_like_lookup(tmp_path, mon
     a = features(idx.get("d1").text, idx.params)
     b = features(idx.get("d4").text, idx.params)
     seen: list[int] = []
-    real = SQLiteIndex._postings
+    real = type(idx)._postings
 
     def counting(self, hashes, max_df):
         hashes = list(hashes)
         seen.extend(hashes)
         return real(self, hashes, max_df)
 
-    monkeypatch.setattr(SQLiteIndex, "_postings", counting)
+    monkeypatch.setattr(type(idx), "_postings", counting)
     many = idx.lookup_many([a, b, a], max_df=100, k=3)
     monkeypatch.undo()
     assert len(seen) == len(a | b)  # each feature asked once

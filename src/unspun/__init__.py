@@ -29,7 +29,15 @@ from .ingest import from_html, from_text, read_article, read_records  # noqa: E4
 from .models import Candidate, Document, Edit, IngestFailure, Passage, Report, SourceMatch  # noqa: E402
 from .pipeline import CheckSettings, check  # noqa: E402
 from .retrieve import retrieve  # noqa: E402
-from .store import AddResult, BaseIndex, MemoryIndex, SQLiteIndex, memory_index, open_index  # noqa: E402
+from .store import (  # noqa: E402
+    AddResult,
+    BaseIndex,
+    MemoryIndex,
+    PostgresIndex,
+    SQLiteIndex,
+    memory_index,
+    open_index,
+)
 
 _FETCHING = {"FetchError": "fetch", "FetchSettings": "fetch", "fetch_document": "fetch",
              "fetch_records": "feeds"}
@@ -63,6 +71,7 @@ __all__ = [
     "IngestFailure",
     "MemoryIndex",
     "Passage",
+    "PostgresIndex",
     "Report",
     "SQLiteIndex",
     "SettingsError",

@@ -44,7 +44,7 @@ from .errors import UnspunError
 from .models import Document, IngestFailure, Report
 from .pipeline import CheckSettings
 from .pipeline import check as run_check
-from .store import BaseIndex, SQLiteIndex, open_index
+from .store import BaseIndex, PostgresIndex, SQLiteIndex, open_index
 
 __all__ = ["SUMMARY_COLUMNS", "TOP_SOURCES", "ArticleError", "Checked", "check_many", "report_name", "summary_row"]
 
@@ -181,6 +181,8 @@ class _Pool:
 def _index_for_workers(index: str | os.PathLike[str] | BaseIndex) -> str | BaseIndex:
     if isinstance(index, SQLiteIndex):
         return str(index.path)
+    if isinstance(index, PostgresIndex):
+        return index.url  # each worker opens its own connection
     if isinstance(index, BaseIndex):
         return index  # inherited by forked workers (pickled once per worker elsewhere)
     return os.fspath(index)

@@ -42,7 +42,7 @@ from .pipeline import check as run_check
 from .report.html import render_html
 from .report.json_report import to_json
 from .report.terminal import render, render_text
-from .store import BaseIndex, memory_index, open_index
+from .store import BaseIndex, index_name, is_postgres_url, memory_index, open_index
 
 try:  # the click typer runs on: its own copy in recent typer, else click itself
     from typer._click import exceptions as click_errors
@@ -114,7 +114,16 @@ def main_options(
     """unspun: where did this article come from, and what was done to it?"""
 
 
-DbOption = Annotated[Path, typer.Option("--db", help="The index file (SQLite).", dir_okay=False)]
+DbOption = Annotated[str, typer.Option(
+    "--db", metavar="FILE|URL",
+    help="The index: an SQLite file, or a postgresql:// URL of a shared index (pip install 'unspun\\[postgres]').")]
+
+
+def _db(value: str | None) -> str | Path | None:
+    """--db as given: a postgresql:// URL stays a string, anything else is a file path."""
+    if value is None:
+        return None
+    return value if is_postgres_url(value) else Path(value)
 
 
 def is_url(value: str) -> bool:
@@ -181,10 +190,21 @@ def index_add(
     if semantic and not available():
         fail(f"--semantic: {unavailable_reason()}")
     try:
-        new = not db.exists()
-        idx = open_index(db, create=True, semantic=bool(semantic or (semantic is None and new and available())))
+        where = _db(db)
+        if isinstance(where, Path):
+            new = not where.exists()
+            idx = open_index(where, create=True, semantic=bool(semantic or (semantic is None and new and available())))
+        else:  # a database: new when it had no index tables before this open
+            idx = open_index(where, create=True)
+            new = bool(getattr(idx, "created", False))
+            if not idx.semantic and (semantic or (semantic is None and new and available())):
+                try:
+                    idx._enable_semantic()
+                except BaseException:
+                    idx.close()
+                    raise
     except UnspunError as e:
-        fail(str(e))
+        fail(escape(str(e)))
     if semantic is False and idx.semantic and not new:
         err.print("[yellow]--no-semantic: this index keeps sentence vectors; new documents get them too[/]")
     watch = PartialWatch()
@@ -212,7 +232,7 @@ def index_add(
         fail("interrupted: the batch in progress was rolled back; earlier batches are kept", 130)
     except UnspunError as e:
         idx.close()
-        fail(str(e))
+        fail(escape(str(e)))
     total = len(idx)
     idx.close()
     _report_reading(result.failures, watch)
@@ -225,7 +245,7 @@ def index_add(
                   + (f" ({follow.left} more new left for the next run: --max-new)" if follow.left else ""))
     typer.echo(
         f"added {result.added}, replaced {result.replaced}, unchanged {result.unchanged}, "
-        f"{failed_summary(result.failures)}{partial}{listed}; {total} documents in {db}"
+        f"{failed_summary(result.failures)}{partial}{listed}; {total} documents in {index_name(db)}"
     )
     if result.failed:
         usable = result.added or result.replaced or result.unchanged or skipped
@@ -244,9 +264,9 @@ def index_embed(
     if batch_size < 1:
         fail(f"--batch-size must be at least 1 (got {batch_size})")
     try:
-        idx = open_index(db)
+        idx = open_index(_db(db))
     except UnspunError as e:
-        fail(str(e))
+        fail(escape(str(e)))
     progress = Progress(
         SpinnerColumn(), TextColumn("embedding"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=err, disable=quiet, transient=True,
@@ -260,20 +280,20 @@ def index_embed(
         fail("interrupted: finished batches are kept; run `unspun index embed` again to go on", 130)
     except UnspunError as e:
         idx.close()
-        fail(str(e))
+        fail(escape(str(e)))
     total = len(idx)
     idx.close()
-    typer.echo(f"embedded {n} documents; {total} documents in {db}, all with sentence vectors")
+    typer.echo(f"embedded {n} documents; {total} documents in {index_name(db)}, all with sentence vectors")
 
 
 @index_app.command("stats", cls=_Command)
 def index_stats(db: DbOption, as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """Counts and sizes of an index."""
     try:
-        with open_index(db, readonly=True) as idx:
+        with open_index(_db(db), readonly=True) as idx:
             st = idx.stats()
     except UnspunError as e:
-        fail(str(e))
+        fail(escape(str(e)))
     if as_json:
         import json
 
@@ -287,10 +307,10 @@ def index_stats(db: DbOption, as_json: Annotated[bool, typer.Option("--json", he
 def index_remove(ids: Annotated[list[str], typer.Argument(help="Document ids.")], db: DbOption) -> None:
     """Remove documents from the index by id."""
     try:
-        with open_index(db) as idx:
+        with open_index(_db(db)) as idx:
             n = idx.remove(ids)
     except UnspunError as e:
-        fail(str(e))
+        fail(escape(str(e)))
     typer.echo(f"removed {n} of {len(ids)}")
     if n < len(ids):
         raise typer.Exit(1)
@@ -301,7 +321,7 @@ def _write_atomic(path: Path, data: str, protect: list[Path] | None = None) -> P
     try:
         return write_output(path, data, protect or [])
     except UnspunError as e:
-        fail(str(e))
+        fail(escape(str(e)))
 
 
 class ReportsFormat(StrEnum):
@@ -312,7 +332,7 @@ class ReportsFormat(StrEnum):
 @app.command("check", cls=_Command)
 def check_cmd(
     article: Annotated[list[str], typer.Argument(help="The article: a file (text, HTML, JSONL, WARC), an http(s) URL to fetch, or - for stdin. Several paths, a folder, or a file of several records: a batch, one row per article.")],
-    db: Annotated[Path | None, typer.Option("--db", help="The index to check against.", dir_okay=False)] = None,
+    db: Annotated[str | None, typer.Option("--db", metavar="FILE|URL", help="The index to check against: an SQLite file or a postgresql:// URL.")] = None,
     against: Annotated[list[Path] | None, typer.Option("--against", metavar="PATH", help="Compare with these files/folders instead of an index (repeatable).")] = None,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Report format (one article).")] = Format.terminal,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to this file (- for stdout; one article).", dir_okay=False)] = None,
@@ -337,6 +357,7 @@ def check_cmd(
     error.
     """
     articles = article
+    db = _db(db)  # type: ignore[assignment]
     if (db is None) == (not against):
         fail("give either --db FILE or --against PATH (not both)")
     batch = (len(articles) > 1 or summary is not None or reports is not None or workers is not None
@@ -388,7 +409,7 @@ def check_cmd(
         raise typer.Exit(1)
 
 
-def _reference_index(db: Path | None, against: list[Path] | None, keep_partial: bool,
+def _reference_index(db: str | Path | None, against: list[Path] | None, keep_partial: bool,
                      follow_symlinks: bool, semantic: bool = True) -> tuple[BaseIndex, list[IngestFailure]]:
     """The index ``--db`` names (read-only), or one built in memory from ``--against``
     (with sentence vectors when ``semantic`` and the extra is installed)."""
@@ -429,7 +450,7 @@ def _json_report(report: Report) -> str:
     return to_json(report) + "\n"  # as `unspun check --format json -o FILE` writes it
 
 
-def _check_batch(paths: list[str], *, db: Path | None, against: list[Path] | None, fmt: Format,
+def _check_batch(paths: list[str], *, db: str | Path | None, against: list[Path] | None, fmt: Format,
                  output: Path | None, record: str | None, keep_partial: bool, follow_symlinks: bool,
                  no_color: bool, max_article: int, summary: Path | None, reports: Path | None,
                  reports_format: ReportsFormat, workers: int | None, quiet: bool,
@@ -461,8 +482,8 @@ def _check_batch(paths: list[str], *, db: Path | None, against: list[Path] | Non
         idx, ref_failures = _reference_index(db, against, keep_partial, follow_symlinks,
                                              semantic=use_semantic)
     except UnspunError as e:
-        fail(str(e))
-    index: BaseIndex | Path = idx
+        fail(escape(str(e)))
+    index: BaseIndex | str | Path = idx
     if db is not None:
         idx.close()  # validated; each worker opens it once
         index = db
@@ -520,7 +541,7 @@ def _check_batch(paths: list[str], *, db: Path | None, against: list[Path] | Non
     except UnspunError as e:
         if sheet is not None:
             sheet.close(complete=False)
-        fail(str(e))
+        fail(escape(str(e)))
     except OSError as e:
         if sheet is not None:
             sheet.close(complete=False)
@@ -632,7 +653,7 @@ def demo_cmd(
         try:
             check_target(output)
         except UnspunError as e:
-            fail(str(e))
+            fail(escape(str(e)))
     article = demo_article()
     err.print(f"[dim]unspun demo: indexing 64 public-domain US government texts in memory, "
               f"then checking “{article.title}” against them…[/]", highlight=False, soft_wrap=True)
@@ -713,7 +734,7 @@ def scan_run(
             run_scan(out, st, engine=engine.value, workers=workers, explicit=given, log=log,
                      progress=tick, memory=memory)
     except UnspunError as e:
-        fail(str(e))
+        fail(escape(str(e)))
     typer.echo(f"scan complete in {out}; HTML summary: unspun scan report {out}")
 
 
@@ -730,7 +751,7 @@ def scan_report(
             check_target(output, report_inputs(directory))
         page = render_report(directory)
     except UnspunError as e:
-        fail(str(e))
+        fail(escape(str(e)))
     target = output or directory / "report.html"
     if _write_atomic(target, page, report_inputs(directory)) is not None:
         typer.echo(f"report written to {target}")
@@ -738,7 +759,7 @@ def scan_report(
 
 @app.command("serve", cls=_Command)
 def serve_cmd(
-    db: Annotated[Path, typer.Option("--db", help="The index file (SQLite; created if missing).", dir_okay=False)],
+    db: Annotated[str, typer.Option("--db", metavar="FILE|URL", help="The index: an SQLite file (created if missing) or a postgresql:// URL.")],
     host: Annotated[str, typer.Option("--host", help="Address to listen on (loopback unless told otherwise).")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="Port to listen on.", min=0, max=65535)] = 8000,
     max_body: Annotated[int, typer.Option("--max-body", help="Largest request body in bytes (413 above it).", min=1)] = 5 * 1024 * 1024,
@@ -770,7 +791,7 @@ def serve_cmd(
     if token is not None and (problem := token_problem(token)):
         fail(f"--token / UNSPUN_TOKEN: {problem}")
     settings = ServiceSettings(
-        db=db, max_body=max_body, check_timeout=check_timeout, workers=workers,
+        db=_db(db), max_body=max_body, check_timeout=check_timeout, workers=workers,
         large_workers=large_workers, large_body=large_body, check_memory=check_memory, max_article=max_article,
         allowed_hosts=allowed_hosts(host, tuple(allowed_host or ())), token=token, public_read=public_read,
         allow_fetch=allow_fetch,
@@ -778,10 +799,10 @@ def serve_cmd(
     try:
         application = create_app(settings)
     except UnspunError as e:
-        fail(str(e))
+        fail(escape(str(e)))
     logging.basicConfig(level=logging.INFO, format="%(levelname)s: %(name)s: %(message)s")
     shown = f"[{host}]" if ":" in host else host
-    err.print(f"unspun serve: {db} on http://{shown}:{port}/ (API docs at /docs; Ctrl-C stops)",
+    err.print(f"unspun serve: {index_name(db)} on http://{shown}:{port}/ (API docs at /docs; Ctrl-C stops)",
               highlight=False, soft_wrap=True)
     if token is not None:
         what = "adding and removing documents" if public_read else "every request but the page itself"

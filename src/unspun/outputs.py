@@ -32,6 +32,8 @@ def is_stdout(target: str | Path) -> bool:
 
 def index_files(db: str | Path) -> list[Path]:
     """An SQLite index and the companion files that live beside it."""
+    if isinstance(db, str) and db[:13].lower().startswith(("postgresql://", "postgres://")):
+        return []  # a database on a server: no file here to protect
     p = Path(db).expanduser()
     return [p, *(p.with_name(p.name + s) for s in SQLITE_COMPANIONS)]
 

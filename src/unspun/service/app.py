@@ -17,8 +17,9 @@ from starlette.exceptions import HTTPException
 from .. import __version__
 from ..errors import StoreError, UnspunError
 from ..report.json_report import load_schema
+from ..store import index_name
 from . import api, page
-from .core import Service, ServiceSettings
+from .core import Service, ServiceSettings, index_label
 from .limits import Guard, ServiceError
 
 log = logging.getLogger("unspun.service")
@@ -37,7 +38,8 @@ def _error(status: int, message: str) -> JSONResponse:
 
 def _install_handlers(app: FastAPI, service: Service) -> None:
     db = str(service.settings.db)
-    name = service.settings.db.name
+    name = index_label(service.settings.db)
+    shown = index_name(db)  # how store errors name a database (its URL without the password)
 
     @app.exception_handler(ServiceError)
     async def service_error(request: Request, e: ServiceError) -> JSONResponse:
@@ -54,7 +56,7 @@ def _install_handlers(app: FastAPI, service: Service) -> None:
 
     @app.exception_handler(UnspunError)
     async def unspun_error(request: Request, e: UnspunError) -> JSONResponse:
-        message = str(e).replace(db, name)  # the index's file name, not where it lives
+        message = str(e).replace(db, name).replace(shown, name)  # the index's name, not where it lives
         if isinstance(e, StoreError):
             log.error("index error: %s", e)
             return _error(503, f"index unavailable: {message}")

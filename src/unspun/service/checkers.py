@@ -49,6 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import StoreError, UnspunError
+from ..store.postgres import is_postgres_url
 from .limits import ServiceError
 
 log = logging.getLogger("unspun.service")
@@ -168,10 +169,10 @@ def _memory_message(memory_mb: int) -> str:
     return f"the check needed more than {memory_mb} MB of memory (--check-memory)"
 
 
-def _worker_main(conn: Connection, db: Path | None, memory_mb: int) -> None:
+def _worker_main(conn: Connection, db: Path | str | None, memory_mb: int) -> None:
     """The worker's loop: one job at a time until the socket closes. The index ``db`` is
     opened read-only at the first job, and kept (None: a :class:`RemoteIndex`)."""
-    from ..store import SQLiteIndex
+    from ..store import open_index
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -194,7 +195,7 @@ def _worker_main(conn: Connection, db: Path | None, memory_mb: int) -> None:
         try:
             if index is None:
                 assert db is not None
-                index = SQLiteIndex(db, create=False, readonly=True)
+                index = open_index(db, readonly=True)
             answer: tuple = _outcome(job, index)
         except ServiceError as e:
             answer = ("error", e.status, e.message)
@@ -219,11 +220,11 @@ def _worker_main(conn: Connection, db: Path | None, memory_mb: int) -> None:
             break
         if done:
             break
-    if isinstance(index, SQLiteIndex):
+    if index is not None and not isinstance(index, RemoteIndex):
         index.close()
 
 
-def _zygote_main(sock: socket.socket, db: Path | None, memory_mb: int) -> None:
+def _zygote_main(sock: socket.socket, db: Path | str | None, memory_mb: int) -> None:
     """Fork a worker for each byte the server sends; hand it over with its socket."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -281,7 +282,7 @@ def holds_open(path: Path) -> bool:
 class Zygote:
     """The clean process workers are forked from (made before the server opens SQLite)."""
 
-    def __init__(self, db: Path | None, memory_mb: int) -> None:
+    def __init__(self, db: Path | str | None, memory_mb: int) -> None:
         ours, theirs = socket.socketpair()
         pid = os.fork()
         if pid == 0:  # never returns to the caller
@@ -415,19 +416,19 @@ class CheckPool:
     """The check workers of a service, in two lanes (ordinary and large requests), each
     opening the index ``db`` read-only. Make it before this process opens ``db``."""
 
-    def __init__(self, db: Path, *, workers: int, large_workers: int, memory_mb: int,
+    def __init__(self, db: Path | str, *, workers: int, large_workers: int, memory_mb: int,
                  index: Callable[[], Any] | None = None, fetch_delay: float = 0.0) -> None:
-        self.db = Path(db)
+        self.db = db if is_postgres_url(db) else Path(db)
         self.index = index
         self.fetch_delay = fetch_delay
         self._next_fetch: dict[str, float] = {}  # host -> when its next fetch may start
         self._pace_lock = threading.Lock()
         # the workers open the index themselves, unless this process has it open already
         # (then SQLite's state for the file would cross the fork: a test's second service)
-        self.own_index = index is None or not holds_open(self.db)
+        self.own_index = index is None or not isinstance(self.db, Path) or not holds_open(self.db)
         if not self.own_index:
             log.warning("%s is already open in this process: check workers ask the server for "
-                        "index look-ups (slower)", self.db.name)
+                        "index look-ups (slower)", getattr(self.db, "name", "the index"))
         self.memory_mb = memory_mb
         self.zygote = Zygote(self.db if self.own_index else None, memory_mb)
         self._zygote_lock = threading.Lock()

@@ -18,7 +18,7 @@ from ..budget import MAX_ARTICLE_CHARS
 from ..errors import StoreError, UnspunError
 from ..ingest.fetch import FetchSettings
 from ..models import Document, IngestFailure, Report
-from ..store import AddResult, SQLiteIndex
+from ..store import AddResult, BaseIndex, is_postgres_url
 from .auth import Auth
 from .checkers import LARGE, SMALL, CheckBusy, CheckJob, CheckPool, CheckTimeout, WorkerLost
 from .limits import ServiceError
@@ -33,12 +33,22 @@ DEFAULT_LARGE_BODY = 256 * 1024
 DEFAULT_MAX_ARTICLE = MAX_ARTICLE_CHARS  # characters (a gzip upload may decompress to more)
 
 
+def index_label(db: Path | str) -> str:
+    """What clients are told the index is: the file's name, or the database's name (never
+    where it lives, nor a password)."""
+    if is_postgres_url(db):
+        from urllib.parse import urlsplit
+
+        return "postgresql: " + (urlsplit(str(db)).path.lstrip("/") or "(default database)")
+    return Path(db).name
+
+
 @dataclass(frozen=True)
 class ServiceSettings:
     """How ``unspun serve`` runs. ``allowed_hosts`` None accepts any ``Host`` header;
     ``token`` None: no authentication (loopback only; see :mod:`unspun.service.auth`)."""
 
-    db: Path
+    db: Path | str  # an SQLite file, or a postgresql:// URL
     max_body: int = DEFAULT_MAX_BODY
     check_timeout: float = DEFAULT_CHECK_TIMEOUT
     workers: int = min(4, os.cpu_count() or 1)
@@ -72,16 +82,17 @@ class Service:
         self.settings = settings
         self.auth = Auth(settings.token, settings.public_read)
         # first: the check workers' zygote is forked before this process opens SQLite
-        self.checkers = CheckPool(Path(settings.db), workers=settings.workers,
+        db = settings.db if is_postgres_url(settings.db) else Path(settings.db)
+        self.checkers = CheckPool(db, workers=settings.workers,
                                   large_workers=settings.large_workers, memory_mb=settings.check_memory,
                                   index=lambda: self.readers.index(),
                                   fetch_delay=settings.fetch_delay if settings.allow_fetch else 0.0)
         try:
-            self.writer = Writer(Path(settings.db))
+            self.writer = Writer(db)
         except BaseException:
             self.checkers.close()
             raise
-        self.readers = Readers(Path(settings.db), settings.workers)
+        self.readers = Readers(db, settings.workers)
         # threads that only wait for a worker's answer (the worker does the work)
         self._waiting = ThreadPoolExecutor(max_workers=64, thread_name_prefix="unspun-check")
 
@@ -147,7 +158,7 @@ class Service:
         return await self.readers.run(fn)
 
     # -- reads --------------------------------------------------------------------------
-    async def read(self, fn: Callable[[SQLiteIndex], T]) -> T:
+    async def read(self, fn: Callable[[BaseIndex], T]) -> T:
         return await self.readers.run(lambda: fn(self.readers.index()))
 
     async def get(self, doc_id: str) -> Document | None:
@@ -155,7 +166,7 @@ class Service:
 
     async def stats(self) -> dict[str, Any]:
         st = await self.read(lambda idx: idx.stats())
-        st["path"] = Path(st["path"]).name  # the file name, not where it lives
+        st["path"] = index_label(self.settings.db)  # the file name, not where it lives
         return st
 
     # -- writes -------------------------------------------------------------------------
@@ -167,7 +178,7 @@ class Service:
         """Remove through the writer: 1 or 0 removed, and the documents left."""
         return await self._write(lambda idx: (idx.remove([doc_id]), len(idx)))
 
-    async def _write(self, fn: Callable[[SQLiteIndex], T]) -> T:
+    async def _write(self, fn: Callable[[BaseIndex], T]) -> T:
         try:
             return await self.writer.run(fn)
         except WriterClosed as e:

@@ -21,10 +21,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
-from ..store import SQLiteIndex
+from ..store import BaseIndex, open_index
 
 T = TypeVar("T")
-Job = tuple[Callable[[SQLiteIndex], object], Future]
+Job = tuple[Callable[[BaseIndex], object], Future]
 
 
 class WriterClosed(RuntimeError):
@@ -45,7 +45,7 @@ class Writer:
 
     def _run(self, ready: Future[None]) -> None:
         try:
-            index = SQLiteIndex(self.path, create=True)
+            index = open_index(self.path, create=True)
         except BaseException as e:  # reported to the constructor
             ready.set_exception(e)
             return
@@ -66,7 +66,7 @@ class Writer:
     def alive(self) -> bool:
         return not self._closed and self._thread.is_alive()
 
-    def submit(self, fn: Callable[[SQLiteIndex], T]) -> Future[T]:
+    def submit(self, fn: Callable[[BaseIndex], T]) -> Future[T]:
         """Queue ``fn(index)`` for the writer thread; its result or error in the future."""
         if not self.alive:
             raise WriterClosed("the index writer has stopped")
@@ -74,7 +74,7 @@ class Writer:
         self._jobs.put((fn, fut))
         return fut
 
-    async def run(self, fn: Callable[[SQLiteIndex], T]) -> T:
+    async def run(self, fn: Callable[[BaseIndex], T]) -> T:
         return await asyncio.wrap_future(self.submit(fn))
 
     def close(self, timeout: float = 60.0) -> None:
@@ -91,15 +91,15 @@ class Readers:
     def __init__(self, path: Path, workers: int) -> None:
         self.path = path
         self._local = threading.local()
-        self._opened: list[SQLiteIndex] = []
+        self._opened: list[BaseIndex] = []
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="unspun-read")
 
-    def index(self) -> SQLiteIndex:
+    def index(self) -> BaseIndex:
         """This thread's read-only index (call it from a pool thread only)."""
-        idx: SQLiteIndex | None = getattr(self._local, "index", None)
+        idx: BaseIndex | None = getattr(self._local, "index", None)
         if idx is None:
-            idx = SQLiteIndex(self.path, create=False, readonly=True)
+            idx = open_index(self.path, readonly=True)
             self._local.index = idx
             with self._lock:
                 self._opened.append(idx)

@@ -4,17 +4,54 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import SettingsError
+from .. import __version__
+from ..errors import IndexMismatchError, SettingsError
 from ..fingerprint import DEFAULT_PARAMS, FingerprintParams, features_many
 from ..ingest.fields import document_problem, printable, unicode_problem
 from ..models import Document, IngestFailure
 
 SCHEMA_VERSION = 1
+
+
+def check_meta(
+    where: object, meta: dict[str, str], wanted: FingerprintParams | None, *, schema_checked: bool = False
+) -> FingerprintParams:
+    """The fingerprint settings an index was built with, from its ``meta`` table; raises
+    IndexMismatchError when this unspun cannot read it (another schema, fingerprint
+    scheme or word lists) or when ``wanted`` differs. ``schema_checked``: the backend
+    versions its schema itself (PostgreSQL's migrations), skip ``schema_version``."""
+    who = meta.get("created_by", "an unknown version")
+    if not schema_checked and meta.get("schema_version") != str(SCHEMA_VERSION):
+        raise IndexMismatchError(
+            f"{where}: index schema {meta.get('schema_version')} (built by {who}); "
+            f"this unspun {__version__} reads schema {SCHEMA_VERSION}: rebuild the index"
+        )
+    try:
+        stored = FingerprintParams.from_dict(json.loads(meta["params"]))
+    except (KeyError, TypeError, ValueError):
+        raise IndexMismatchError(f"{where}: index has unreadable fingerprint settings") from None
+    if (stored.scheme, stored.version) != (DEFAULT_PARAMS.scheme, DEFAULT_PARAMS.version):
+        raise IndexMismatchError(
+            f"{where}: built with fingerprint {stored.scheme} v{stored.version} by {who}; "
+            f"this unspun uses {DEFAULT_PARAMS.scheme} v{DEFAULT_PARAMS.version}: rebuild the index"
+        )
+    if stored.lexicon != DEFAULT_PARAMS.lexicon:
+        raise IndexMismatchError(
+            f"{where}: built by {who} with other word lists (lexicon {stored.lexicon}, "
+            f"this unspun has {DEFAULT_PARAMS.lexicon}): rebuild the index"
+        )
+    if wanted is not None and wanted != stored:
+        raise IndexMismatchError(
+            f"{where}: built with fingerprint settings {stored.to_dict()}, "
+            f"asked for {wanted.to_dict()}"
+        )
+    return stored
 
 
 @dataclass
@@ -60,6 +97,10 @@ class BaseIndex:
     semantic: bool = False
 
     # -- to implement -----------------------------------------------------------------
+    def _storage_problem(self, doc: Document) -> str | None:
+        """Why this backend cannot store ``doc`` although it is a valid document, or None."""
+        return None
+
     def _existing_texts(self, ids: list[str]) -> dict[str, str]:
         """Stored text of those of ``ids`` already in the index (one query per batch)."""
         raise NotImplementedError
@@ -197,7 +238,7 @@ class BaseIndex:
                 if not rec.text.strip():
                     result.failures.append(IngestFailure(printable(rec.origin or rec.id), "empty text"))
                     continue
-                problem = document_problem(rec)
+                problem = document_problem(rec) or self._storage_problem(rec)
                 if problem:
                     result.failures.append(IngestFailure(printable(rec.origin or rec.id), problem))
                     continue

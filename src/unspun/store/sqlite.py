@@ -32,11 +32,11 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..errors import IndexMismatchError, StoreError
+from ..errors import StoreError
 from ..fingerprint import DEFAULT_PARAMS, FingerprintParams, features
 from ..ingest.fields import unicode_problem
 from ..models import Document
-from .base import SCHEMA_VERSION, BaseIndex
+from .base import SCHEMA_VERSION, BaseIndex, check_meta
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -148,32 +148,7 @@ class SQLiteIndex(BaseIndex):
             )
 
     def _check_meta(self, meta: dict[str, str], wanted: FingerprintParams | None) -> FingerprintParams:
-        who = meta.get("created_by", "an unknown version")
-        if meta.get("schema_version") != str(SCHEMA_VERSION):
-            raise IndexMismatchError(
-                f"{self.path}: index schema {meta.get('schema_version')} (built by {who}); "
-                f"this unspun {__version__} reads schema {SCHEMA_VERSION}: rebuild the index"
-            )
-        try:
-            stored = FingerprintParams.from_dict(json.loads(meta["params"]))
-        except (KeyError, TypeError, ValueError):
-            raise IndexMismatchError(f"{self.path}: index has unreadable fingerprint settings") from None
-        if (stored.scheme, stored.version) != (DEFAULT_PARAMS.scheme, DEFAULT_PARAMS.version):
-            raise IndexMismatchError(
-                f"{self.path}: built with fingerprint {stored.scheme} v{stored.version} by {who}; "
-                f"this unspun uses {DEFAULT_PARAMS.scheme} v{DEFAULT_PARAMS.version}: rebuild the index"
-            )
-        if stored.lexicon != DEFAULT_PARAMS.lexicon:
-            raise IndexMismatchError(
-                f"{self.path}: built by {who} with other word lists (lexicon {stored.lexicon}, "
-                f"this unspun has {DEFAULT_PARAMS.lexicon}): rebuild the index"
-            )
-        if wanted is not None and wanted != stored:
-            raise IndexMismatchError(
-                f"{self.path}: built with fingerprint settings {stored.to_dict()}, "
-                f"asked for {wanted.to_dict()}"
-            )
-        return stored
+        return check_meta(self.path, meta, wanted)
 
     # -- writing ------------------------------------------------------------------------
     def _existing_texts(self, ids: list[str]) -> dict[str, str]:
