@@ -40,11 +40,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _rss_mb() -> float:
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
+    from bench.speed import _status_kb
+
+    return _status_kb("VmRSS") / 1024
 
 
 def _pct(xs: list[float], q: float) -> float:

@@ -11,10 +11,10 @@ import itertools
 import os
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, NoReturn, TypeVar
 
 import typer
 import typer.core
@@ -149,6 +149,34 @@ def _report_reading(failures: list[IngestFailure], watch: PartialWatch, limit: i
         err.print(f"[yellow]{escape(partial_line(doc))}[/]", highlight=False, soft_wrap=True)
 
 
+T = TypeVar("T")
+
+
+def _bar(label: str, quiet: bool, *extra: TextColumn) -> Progress:
+    """The progress bar of a long command, on stderr (``quiet``: none)."""
+    return Progress(
+        SpinnerColumn(), TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        *extra, console=err, disable=quiet, transient=True,
+    )
+
+
+def _with_bar(idx: BaseIndex, label: str, total: int | None, quiet: bool, interrupted: str,
+              work: Callable[[Callable[[int], None]], T]) -> T:
+    """``work(advance)`` under a progress bar; Ctrl-C (exit 130, ``interrupted``) or an
+    unspun error (exit 2) close ``idx`` and end the command with one line."""
+    progress = _bar(label, quiet)
+    try:
+        with progress:
+            task = progress.add_task(label, total=total)
+            return work(lambda n: progress.advance(task, n))
+    except KeyboardInterrupt:
+        idx.close()
+        fail(interrupted, 130)
+    except UnspunError as e:
+        idx.close()
+        fail(escape(str(e)))
+
+
 @index_app.command("add", cls=_Command)
 def index_add(
     paths: Annotated[list[str] | None, typer.Argument(help="Files or folders (text, HTML, JSONL(.gz), WARC(.gz)), or http(s) URLs of pages.")] = None,
@@ -219,20 +247,11 @@ def index_add(
                                 skip=lambda url: idx.get(url) is not None, max_new=max_new, stats=follow)
     records = watch.watch(itertools.chain(
         read_records(files, keep_partial=keep_partial, follow_symlinks=follow_symlinks), fetched))
-    progress = Progress(
-        SpinnerColumn(), TextColumn("indexing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err, disable=quiet, transient=True,
+    result = _with_bar(
+        idx, "indexing", None, quiet,
+        "interrupted: the batch in progress was rolled back; earlier batches are kept",
+        lambda advance: idx.add(records, batch_size=batch_size, progress=advance),
     )
-    try:
-        with progress:
-            task = progress.add_task("indexing", total=None)
-            result = idx.add(records, batch_size=batch_size, progress=lambda n: progress.advance(task, n))
-    except KeyboardInterrupt:
-        idx.close()
-        fail("interrupted: the batch in progress was rolled back; earlier batches are kept", 130)
-    except UnspunError as e:
-        idx.close()
-        fail(escape(str(e)))
     total = len(idx)
     idx.close()
     _report_reading(result.failures, watch)
@@ -267,20 +286,11 @@ def index_embed(
         idx = open_index(_db(db))
     except UnspunError as e:
         fail(escape(str(e)))
-    progress = Progress(
-        SpinnerColumn(), TextColumn("embedding"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err, disable=quiet, transient=True,
+    n = _with_bar(
+        idx, "embedding", len(idx), quiet,
+        "interrupted: finished batches are kept; run `unspun index embed` again to go on",
+        lambda advance: idx.embed(batch_size=batch_size, progress=advance),
     )
-    try:
-        with progress:
-            task = progress.add_task("embedding", total=len(idx))
-            n = idx.embed(batch_size=batch_size, progress=lambda k: progress.advance(task, k))
-    except KeyboardInterrupt:
-        idx.close()
-        fail("interrupted: finished batches are kept; run `unspun index embed` again to go on", 130)
-    except UnspunError as e:
-        idx.close()
-        fail(escape(str(e)))
     total = len(idx)
     idx.close()
     typer.echo(f"embedded {n} documents; {total} documents in {index_name(db)}, all with sentence vectors")
@@ -513,10 +523,7 @@ def _check_batch(paths: list[str], *, db: str | Path | None, against: list[Path]
     render = (render_html if reports_format is ReportsFormat.html else _json_report) if reports else None
     suffix = ".html" if reports_format is ReportsFormat.html else ".json"
     rows: list[dict] = []
-    progress = Progress(
-        SpinnerColumn(), TextColumn("checking"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        TextColumn("{task.fields[failed]} failed"), console=err, disable=quiet, transient=True,
-    )
+    progress = _bar("checking", quiet, TextColumn("{task.fields[failed]} failed"))
     failed = 0
     try:
         results = _run(todo, index, workers=n_workers, max_article=max_article, render=render,

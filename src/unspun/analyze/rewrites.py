@@ -23,7 +23,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..models import Document, SourceMatch
-from ..semantic.rewrite import RewriteSettings, pairs, rewritten_passages, translation_evidence
+from ..semantic.rewrite import (
+    RewriteSettings,
+    aligned_pairs,
+    keep_supported,
+    pairs,
+    rewritten_passages,
+    translation_evidence,
+)
 from ..tokens import Tokens
 from .copies import is_later
 from .unsourced import covered_fraction
@@ -93,16 +100,13 @@ def add_rewrites(
                 continue
             if is_later(doc.published, article.published):
                 continue
-            found = pairs(article.text, article_vectors, doc.text, v, rw)
-            figures = translation_evidence(found, len(article_vectors.spans), rw)
+            aligned = aligned_pairs(article.text, article_vectors, doc.text, v, rw)
+            figures = translation_evidence(keep_supported(aligned, rw), len(article_vectors.spans), rw)
             if figures is None:
                 continue
             # accepted as a translation: every sentence aligned in order at min_similarity
             # is explained by it (a translated sentence need not repeat a name or number)
-            loose = dataclasses.replace(rw, min_unanchored=rw.min_similarity)
-            extra = rewritten_passages(
-                article_vectors, v, pairs(article.text, article_vectors, doc.text, v, loose), taken
-            )
+            extra = rewritten_passages(article_vectors, v, aligned, taken)
             if not extra:
                 continue
             taken += [p.article_span for p in extra]

@@ -109,27 +109,40 @@ def align(article: DocVectors, source: DocVectors, st: RewriteSettings | None = 
     return pairs[::-1]
 
 
-def pairs(
+def aligned_pairs(
     article_text: str, article: DocVectors, source_text: str, source: DocVectors,
-    st: RewriteSettings | None = None, *, fill_gaps: bool = False,
+    st: RewriteSettings | None = None,
 ) -> list[Pair]:
-    """:func:`align` with each pair's anchors. A pair below ``min_unanchored`` with no
-    shared name or number is dropped (a common statement, not a rewritten sentence),
-    unless ``fill_gaps`` and it lies between two kept pairs of the alignment (the order
-    of the copy puts it there: a rewritten sentence whose names were dropped)."""
-    st = st or RewriteSettings()
-    scored = []
+    """:func:`align` with each pair's anchors: every pair at ``min_similarity`` or more."""
+    out = []
     for i, j, s in align(article, source, st):
         a0, a1 = article.spans[i]
         d0, d1 = source.spans[j]
         shared = anchors(article_text[a0:a1]) & anchors(source_text[d0:d1])
-        scored.append((Pair(i, j, s, tuple(sorted(shared))), bool(shared) or s >= st.min_unanchored))
-    strong = [k for k, (_, ok) in enumerate(scored) if ok]
-    out = []
-    for k, (p, ok) in enumerate(scored):
-        if ok or (fill_gaps and strong and strong[0] < k < strong[-1]):
-            out.append(p)
+        out.append(Pair(i, j, s, tuple(sorted(shared))))
     return out
+
+
+def keep_supported(found: list[Pair], st: RewriteSettings | None = None, *, fill_gaps: bool = False) -> list[Pair]:
+    """The pairs of an alignment that stand as rewritten sentences: a pair below
+    ``min_unanchored`` with no shared name or number is dropped (a common statement, not
+    a rewritten sentence), unless ``fill_gaps`` and it lies between two kept pairs (the
+    order of the copy puts it there: a rewritten sentence whose names were dropped)."""
+    st = st or RewriteSettings()
+    strong = [k for k, p in enumerate(found) if p.anchors or p.similarity >= st.min_unanchored]
+    if not strong:
+        return []
+    first, last = strong[0], strong[-1]
+    kept = set(strong)
+    return [p for k, p in enumerate(found) if k in kept or (fill_gaps and first < k < last)]
+
+
+def pairs(
+    article_text: str, article: DocVectors, source_text: str, source: DocVectors,
+    st: RewriteSettings | None = None, *, fill_gaps: bool = False,
+) -> list[Pair]:
+    """:func:`aligned_pairs` filtered by :func:`keep_supported`."""
+    return keep_supported(aligned_pairs(article_text, article, source_text, source, st), st, fill_gaps=fill_gaps)
 
 
 def _covered(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:

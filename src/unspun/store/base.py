@@ -18,6 +18,23 @@ from ..models import Document, IngestFailure
 
 SCHEMA_VERSION = 1
 
+#: Document fields the backends keep in their ``meta`` JSON column (beside id and text)
+META_FIELDS = ("title", "url", "site", "published", "origin")
+
+
+def doc_meta(doc: Document) -> str:
+    """The ``meta`` column of a stored document: its metadata fields and ``meta`` as JSON."""
+    m: dict[str, Any] = {k: getattr(doc, k) for k in META_FIELDS if getattr(doc, k)}
+    if doc.meta:
+        m["meta"] = doc.meta
+    return json.dumps(m, ensure_ascii=False, default=str)
+
+
+def row_doc(doc_id: str, text: str, meta: Any) -> Document:
+    """The document a stored row holds (``meta``: JSON text, bytes or an already-parsed dict)."""
+    m = json.loads(meta) if isinstance(meta, str | bytes) else dict(meta)
+    return Document(id=doc_id, text=text, meta=m.pop("meta", {}), **m)
+
 
 def check_meta(
     where: object, meta: dict[str, str], wanted: FingerprintParams | None, *, schema_checked: bool = False
@@ -117,9 +134,42 @@ class BaseIndex:
         """Stored sentence vectors of those of ``ids`` that have them."""
         return {}
 
+    def _vector_version(self) -> Any:
+        """Changes whenever stored vectors change (in any connection to the index)."""
+        raise NotImplementedError
+
+    def _vector_rows(self) -> Iterable[tuple[Any, bytes]]:
+        """(backend key, float32 document vector bytes) of every embedded document."""
+        raise NotImplementedError
+
     def nearest(self, vec: Any, k: int) -> list[tuple[str, float]]:
-        """The ``k`` documents whose document vector is closest to ``vec``: (id, cosine)."""
-        return []
+        """The ``k`` documents whose document vector is closest to ``vec``: (id, cosine).
+
+        Exact search: every document vector is held in memory as one float32 matrix
+        (2 KB per document), loaded on the first call and reloaded only when
+        :meth:`_vector_version` moved; ties go to the lower backend key."""
+        if not self.semantic:
+            return []
+        import numpy as np
+
+        version = self._vector_version()
+        cache = getattr(self, "_vec_cache", None)
+        if cache is None or cache[0] != version:
+            keys, blobs = [], []
+            for key, blob in self._vector_rows():
+                keys.append(key)
+                blobs.append(bytes(blob))
+            mat = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(keys), -1)
+            cache = self._vec_cache = (version, keys, mat)
+        _, keys, mat = cache
+        if not keys:
+            return []
+        sims = mat @ np.asarray(vec, dtype=np.float32)
+        want = min(len(keys), k * 2)
+        part = np.argpartition(-sims, want - 1)[:want] if want < len(keys) else np.arange(len(keys))
+        top = part[np.lexsort((part, -sims[part]))]  # best first, ties by position (backend key)
+        names = self._resolve([keys[j] for j in top])
+        return [(names[keys[j]], float(sims[j])) for j in top if keys[j] in names][:k]
 
     def _enable_semantic(self) -> None:
         raise NotImplementedError

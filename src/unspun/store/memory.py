@@ -18,6 +18,7 @@ class MemoryIndex(BaseIndex):
         self._feats: dict[str, set[int]] = {}
         self._by_feature: dict[int, set[str]] = defaultdict(set)
         self._vectors: dict[str, Any] = {}
+        self._vec_writes = 0  # bumped whenever _vectors changes (nearest() reloads its matrix)
 
     def _existing_texts(self, ids: list[str]) -> dict[str, str]:
         return {i: self._docs[i].text for i in ids if i in self._docs}
@@ -25,7 +26,9 @@ class MemoryIndex(BaseIndex):
     def _write_batch(
         self, docs: list[tuple[Document, set[int], bool]], vectors: dict[str, Any] | None = None
     ) -> None:
-        self._vectors.update(vectors or {})
+        if vectors:
+            self._vectors.update(vectors)
+            self._vec_writes += 1
         for doc, feats, replaces in docs:
             if replaces:
                 self._drop(doc.id)
@@ -42,7 +45,8 @@ class MemoryIndex(BaseIndex):
                 if not p:
                     del self._by_feature[h]
         self._docs.pop(doc_id, None)
-        self._vectors.pop(doc_id, None)
+        if self._vectors.pop(doc_id, None) is not None:
+            self._vec_writes += 1
 
     # -- semantic layer ---------------------------------------------------------------
     def _enable_semantic(self) -> None:
@@ -58,20 +62,16 @@ class MemoryIndex(BaseIndex):
 
     def _write_vectors(self, vectors: dict[str, Any]) -> None:
         self._vectors.update({i: v for i, v in vectors.items() if i in self._docs})
+        self._vec_writes += 1
 
     def vectors(self, ids: Iterable[str]) -> dict[str, Any]:
         return {i: self._vectors[i] for i in ids if i in self._vectors}
 
-    def nearest(self, vec: Any, k: int) -> list[tuple[str, float]]:
-        import numpy as np
+    def _vector_version(self) -> Any:
+        return self._vec_writes
 
-        if not self._vectors:
-            return []
-        ids = sorted(self._vectors)
-        mat = np.stack([self._vectors[i].vec for i in ids])
-        sims = mat @ np.asarray(vec, dtype=np.float32)
-        top = np.argsort(-sims, kind="stable")[:k]
-        return [(ids[j], float(sims[j])) for j in top]
+    def _vector_rows(self) -> Iterable[tuple[Any, bytes]]:
+        return ((i, self._vectors[i].vec.tobytes()) for i in sorted(self._vectors))
 
     def get(self, doc_id: str) -> Document | None:
         return self._docs.get(doc_id)

@@ -51,7 +51,7 @@ from ..errors import IndexMismatchError, StoreError
 from ..fingerprint import DEFAULT_PARAMS, FingerprintParams, features
 from ..ingest.fields import unicode_problem
 from ..models import Document
-from .base import BaseIndex, check_meta
+from .base import BaseIndex, check_meta, doc_meta, row_doc
 
 URL_SCHEMES = ("postgresql://", "postgres://")
 
@@ -124,21 +124,6 @@ CREATE TABLE vectors (
 LATEST = MIGRATIONS[-1][0]
 _OWN_TABLES = ("meta", "docs", "postings", "vectors")
 _MIGRATE_LOCK = 0x756E7370  # "unsp": first key of the migration advisory lock
-
-_META_FIELDS = ("title", "url", "site", "published", "origin")
-
-
-def _doc_meta(doc: Document) -> str:
-    m: dict[str, Any] = {k: getattr(doc, k) for k in _META_FIELDS if getattr(doc, k)}
-    if doc.meta:
-        m["meta"] = doc.meta
-    return json.dumps(m, ensure_ascii=False, default=str)
-
-
-def _row_doc(doc_id: str, text: str, meta: Any) -> Document:
-    m = json.loads(meta) if isinstance(meta, str | bytes) else dict(meta)
-    return Document(id=doc_id, text=text, meta=m.pop("meta", {}), **m)
-
 
 # COPY ... (FORMAT BINARY): signature, flags, header extension length; each row is a field
 # count (2) then (length, big-endian value) per field: h int4, doc int8; -1 ends the data
@@ -344,7 +329,7 @@ class PostgresIndex(BaseIndex):
                     (len(docs),)).fetchall())
                 with cur.copy("COPY docs (num, id, text, meta) FROM STDIN") as cp:
                     for num, (doc, _, _) in zip(nums, docs, strict=True):
-                        cp.write_row((num, doc.id, doc.text, _doc_meta(doc)))
+                        cp.write_row((num, doc.id, doc.text, doc_meta(doc)))
                 with cur.copy("COPY postings (h, doc) FROM STDIN (FORMAT BINARY)") as cp:
                     cp.write(_postings_copy(nums, [feats for _, feats, _ in docs]))
                 if vectors:
@@ -395,7 +380,7 @@ class PostgresIndex(BaseIndex):
             "SELECT id, text, meta FROM docs d WHERE NOT EXISTS (SELECT 1 FROM vectors v WHERE v.doc = d.num) "
             "ORDER BY num LIMIT %s", (limit,)
         )
-        return [_row_doc(*r) for r in rows]
+        return [row_doc(*r) for r in rows]
 
     def _write_vectors(self, vectors: dict[str, Any]) -> None:
         try:
@@ -426,38 +411,19 @@ class PostgresIndex(BaseIndex):
         )
         return {doc_id: DocVectors.from_row(lang, bytes(a), bytes(b), bytes(c)) for doc_id, lang, a, b, c in rows}
 
-    def nearest(self, vec: Any, k: int) -> list[tuple[str, float]]:
-        """Exact cosine search over every document vector, as :class:`SQLiteIndex` does
-        (one float32 matrix in memory, reloaded when a writer changed the vectors)."""
-        if not self.semantic:
-            return []
-        import numpy as np
-
+    def _vector_version(self) -> Any:
         rows = self._read("SELECT value FROM meta WHERE key = 'vector_writes'")
-        version = rows[0][0] if rows else None
-        if self._vec_cache is None or self._vec_cache[0] != version:
-            nums, blobs = [], []
-            for num, blob in self._read("SELECT doc, vec FROM vectors ORDER BY doc"):
-                nums.append(num)
-                blobs.append(bytes(blob))
-            mat = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(nums), -1)
-            self._vec_cache = (version, nums, mat)
-        _, nums, mat = self._vec_cache
-        if not nums:
-            return []
-        sims = mat @ np.asarray(vec, dtype=np.float32)
-        want = min(len(nums), k * 2)
-        part = np.argpartition(-sims, want - 1)[:want] if want < len(nums) else np.arange(len(nums))
-        top = part[np.lexsort((part, -sims[part]))]
-        names = self._resolve([nums[j] for j in top])
-        return [(names[nums[j]], float(sims[j])) for j in top if nums[j] in names][:k]
+        return rows[0][0] if rows else None
+
+    def _vector_rows(self) -> Iterable[tuple[Any, bytes]]:
+        return self._read("SELECT doc, vec FROM vectors ORDER BY doc")
 
     # -- reading ------------------------------------------------------------------------
     def get(self, doc_id: str) -> Document | None:
         if not _storable(doc_id):
             return None
         rows = self._read("SELECT id, text, meta FROM docs WHERE id = %s", (doc_id,))
-        return _row_doc(*rows[0]) if rows else None
+        return row_doc(*rows[0]) if rows else None
 
     def _postings(self, hashes: Iterable[int], max_df: int) -> dict[int, list[Any]]:
         rows = self._read("SELECT value FROM meta WHERE key = 'deletions'")

@@ -36,7 +36,7 @@ from ..errors import StoreError
 from ..fingerprint import DEFAULT_PARAMS, FingerprintParams, features
 from ..ingest.fields import unicode_problem
 from ..models import Document
-from .base import SCHEMA_VERSION, BaseIndex, check_meta
+from .base import SCHEMA_VERSION, BaseIndex, check_meta, doc_meta, row_doc
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -63,20 +63,6 @@ CREATE TABLE IF NOT EXISTS vectors (
 );
 """
 
-_META_FIELDS = ("title", "url", "site", "published", "origin")
-
-
-def _doc_meta(doc: Document) -> str:
-    m: dict[str, Any] = {k: getattr(doc, k) for k in _META_FIELDS if getattr(doc, k)}
-    if doc.meta:
-        m["meta"] = doc.meta
-    return json.dumps(m, ensure_ascii=False, default=str)
-
-
-def _row_doc(doc_id: str, text: str, meta: str) -> Document:
-    m = json.loads(meta)
-    return Document(id=doc_id, text=text, meta=m.pop("meta", {}), **m)
-
 
 class SQLiteIndex(BaseIndex):
     def __init__(
@@ -94,7 +80,7 @@ class SQLiteIndex(BaseIndex):
         # in this instance or in any other connection to the file (the service's readers).
         self._frequent: dict[int, int] = {}
         self._deletions: str | None = None
-        self._vec_cache: tuple[Any, Any, Any] | None = None  # (version, ids, matrix)
+        self._vec_cache: tuple[Any, Any, Any] | None = None  # nearest(): (version, keys, matrix)
         if not self.path.exists():
             if not create:
                 raise StoreError(f"{self.path}: no index here (build one with `unspun index add`)")
@@ -193,7 +179,7 @@ class SQLiteIndex(BaseIndex):
                 for doc, feats, _ in docs:
                     cur.execute(
                         "INSERT INTO docs (id, text, meta) VALUES (?, ?, ?)",
-                        (doc.id, doc.text, _doc_meta(doc)),
+                        (doc.id, doc.text, doc_meta(doc)),
                     )
                     postings.extend(zip(feats, itertools.repeat(cur.lastrowid)))
                     if vectors and doc.id in vectors:
@@ -236,17 +222,21 @@ class SQLiteIndex(BaseIndex):
             "SELECT id, text, meta FROM docs WHERE num NOT IN (SELECT doc FROM vectors) "
             "ORDER BY num LIMIT ?", (limit,)
         ).fetchall()
-        return [_row_doc(*r) for r in rows]
+        return [row_doc(*r) for r in rows]
 
     def _write_vectors(self, vectors: dict[str, Any]) -> None:
         try:
             with self.conn:
-                for doc_id, v in vectors.items():
-                    row = self.conn.execute("SELECT num FROM docs WHERE id = ?", (doc_id,)).fetchone()
-                    if row:
-                        self.conn.execute(
-                            "INSERT OR REPLACE INTO vectors VALUES (?, ?, ?, ?, ?)", (row[0], *v.to_row())
-                        )
+                ids = [i for i in vectors if not unicode_problem(i)]
+                nums: dict[str, int] = {}
+                for k in range(0, len(ids), 900):  # under SQLite's limit of bound variables
+                    chunk = ids[k : k + 900]
+                    marks = ",".join("?" * len(chunk))
+                    nums.update(self.conn.execute(f"SELECT id, num FROM docs WHERE id IN ({marks})", chunk))
+                self.conn.executemany(
+                    "INSERT OR REPLACE INTO vectors VALUES (?, ?, ?, ?, ?)",
+                    [(nums[i], *vectors[i].to_row()) for i in ids if i in nums],
+                )
                 self._bump_vectors()
         except sqlite3.Error as e:
             raise StoreError(f"{self.path}: write failed, batch rolled back ({e})") from None
@@ -268,31 +258,12 @@ class SQLiteIndex(BaseIndex):
                 out[doc_id] = DocVectors.from_row(*row)
         return out
 
-    def nearest(self, vec: Any, k: int) -> list[tuple[str, float]]:
-        """Exact cosine search over every document vector, held in memory as one float32
-        matrix (2 KB per document), reloaded when another writer changed the vectors."""
-        if not self.semantic:
-            return []
-        import numpy as np
-
+    def _vector_version(self) -> Any:
         row = self.conn.execute("SELECT value FROM meta WHERE key = 'vector_writes'").fetchone()
-        version = row[0] if row else None
-        if self._vec_cache is None or self._vec_cache[0] != version:
-            nums, blobs = [], []
-            for num, blob in self.conn.execute("SELECT doc, vec FROM vectors ORDER BY doc"):
-                nums.append(num)
-                blobs.append(blob)
-            mat = np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(nums), -1)
-            self._vec_cache = (version, nums, mat)
-        _, nums, mat = self._vec_cache
-        if not nums:
-            return []
-        sims = mat @ np.asarray(vec, dtype=np.float32)
-        want = min(len(nums), k * 2)
-        part = np.argpartition(-sims, want - 1)[:want] if want < len(nums) else np.arange(len(nums))
-        top = part[np.lexsort((part, -sims[part]))]  # best first, ties by document number
-        names = self._resolve([nums[j] for j in top])
-        return [(names[nums[j]], float(sims[j])) for j in top if nums[j] in names][:k]
+        return row[0] if row else None
+
+    def _vector_rows(self) -> Iterable[tuple[Any, bytes]]:
+        return self.conn.execute("SELECT doc, vec FROM vectors ORDER BY doc")
 
     def remove(self, ids: Iterable[str]) -> int:
         n = 0
@@ -306,7 +277,7 @@ class SQLiteIndex(BaseIndex):
         if not isinstance(doc_id, str) or unicode_problem(doc_id):
             return None  # never stored: SQLite cannot even be asked about it
         row = self.conn.execute("SELECT id, text, meta FROM docs WHERE id = ?", (doc_id,)).fetchone()
-        return _row_doc(*row) if row else None
+        return row_doc(*row) if row else None
 
     def _postings(self, hashes: Iterable[int], max_df: int) -> dict[int, list[Any]]:
         out: dict[int, list[Any]] = {}
