@@ -365,7 +365,20 @@ def score(bench: Bench, run: Run) -> dict[str, Any]:
         }
         out["edits"] = metrics.edit_scores(sus, run.reports)
         out["unsourced"] = metrics.unsourced_scores(sus, run.reports)
+        out["labels"] = verdict_labels(sus, run.reports)
     return out
+
+
+def verdict_labels(suspects: Sequence[dict[str, Any]], reports: dict[str, dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """How many suspects of each kind and spin rate got each verdict label."""
+    out: dict[str, Counter[str]] = defaultdict(Counter)
+    for s in suspects:
+        rep = reports.get(s["id"])
+        if rep is None:
+            continue
+        group = s["kind"] if s["kind"] == "negative" else f"{s['kind']}/{metrics.rate_key(s['spin_rate'])}"
+        out[group][rep["verdict"]["label"]] += 1
+    return {g: dict(sorted(c.items())) for g, c in sorted(out.items())}
 
 
 def gate_metrics(results: dict[str, Any]) -> dict[str, float]:
@@ -513,6 +526,19 @@ def tables(results: dict[str, Any]) -> list[tuple[str, list[str], list[list[str]
                 "unspun unsourced spans (non-whitespace characters; truth: invented "
                 "sentences, and the whole text of a negative)",
                 header,
+                rows,
+            )
+        )
+
+    if un and un.get("labels"):
+        names = ("verbatim-copy", "light-spin", "heavy-spin", "stitched", "mostly-unsourced", "original",
+                 "too-short")
+        rows = [[g, *(str(c.get(n, 0)) for n in names)] for g, c in un["labels"].items()]
+        out.append(
+            (
+                "unspun verdict labels (whole copies should read verbatim-copy at spin 0 and spin more "
+                "as the rate grows; stitched suspects stitched; negatives original)",
+                ["suspects", *names],
                 rows,
             )
         )

@@ -18,7 +18,17 @@ def test_settings_documented_defaults():
     st = VerdictSettings()
     assert (st.min_copied, st.min_source_share, st.min_covered, st.light_spin, st.heavy_spin) == (
         0.15, 0.10, 0.3, 0.05, 0.20)
-    assert (st.min_reproduced, st.min_words) == (0.6, 30)
+    assert (st.min_reproduced, st.min_words, st.min_source_words) == (0.6, 30, 12)
+
+
+def test_a_lifted_sentence_makes_a_long_article_stitched():
+    """A second source that adds one sentence of its own (14 words of a 200-word article,
+    7%) is a stitch; one that adds 4 words (a shared name and a date) is not."""
+    main, lift = _source("a", 0.70), _source("b", 0.07)
+    assert decide([main, lift], 0.77, 0.0, words=200).label == "stitched"
+    assert decide([main, _source("b", 0.02)], 0.72, 0.0, words=200).label == "verbatim-copy"
+    # without the article's length, only the share counts
+    assert decide([main, lift], 0.77, 0.0).label == "verbatim-copy"
 
 
 @pytest.mark.parametrize(

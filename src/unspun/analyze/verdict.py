@@ -5,7 +5,9 @@ Labels and the thresholds that decide them (``VerdictSettings``), checked in thi
 ``too-short``         no source, and the article has under ``min_words`` (30) words: too
                       short to hold the evidence copying leaves, so not called original
 ``original``          no source, or sources cover under ``min_copied`` (15%) of the article
-``stitched``          two or more sources each cover at least ``min_source_share`` (10%)
+``stitched``          two or more sources each add at least ``min_source_share`` (10%) of the
+                      article, or ``min_source_words`` (12) words, that no stronger source explains
+                      (a lifted sentence is a stitch, whatever the article's length)
 ``mostly-unsourced``  otherwise, when sources cover under ``min_covered`` (50%) of the article
 ``verbatim-copy``     one source, under ``light_spin`` (2%) of copied words swapped
 ``light-spin``        one source, under ``heavy_spin`` (15%) of copied words swapped
@@ -39,6 +41,7 @@ LABELS = ("original", "stitched", "mostly-unsourced", "verbatim-copy", "light-sp
 class VerdictSettings:
     min_copied: float = 0.15
     min_source_share: float = 0.10
+    min_source_words: int = 12  # ... or this many words (the evidence rule's shortest lift)
     min_covered: float = 0.3
     min_reproduced: float = 0.6  # ... unless the article reproduces this much of the source's text
     light_spin: float = 0.05
@@ -146,7 +149,10 @@ def decide(
     density, swaps = spin_density(sources)
     changed, reworded = rewrite_share(sources, text or "")
     rewritten = sum(1 for s in sources for p in s.passages if p.kind == "rewritten")
-    major = [s for s in sources if own_coverage(s) >= st.min_source_share]
+    major = [
+        s for s in sources
+        if own_coverage(s) >= st.min_source_share or own_coverage(s) * (words or 0) >= st.min_source_words
+    ]
     parts = ", ".join(f"{text_coverage(s):.0%} from {_name(s)}" for s in sources[:3])
     if len(sources) > 3:
         parts += f" and {len(sources) - 3} more"
