@@ -40,6 +40,7 @@ class AlignSettings:
     min_seed_tokens: int = 5
     min_seed_content: int = 3
     min_seed_ratio: float = 0.5
+    min_seed_run: int = 8  # ... or one unbroken run this long: a clause lifted into a longer sentence
     max_source_gap: int = 3  # sentences between two parts of one passage, source side
     max_pairs_per_sentence: int = 4
     min_key_overlap: float = 0.25  # shared content keys / the smaller sentence's, before aligning
@@ -342,7 +343,9 @@ def seed_pairs(a: Prepared, d: Prepared, st: AlignSettings) -> dict[int, list[tu
             matched, mc = al.matched, al.matched_content
             if matched < st.min_seed_tokens or mc < st.min_seed_content:
                 continue
-            if matched / min(a1 - a0, d1 - d0) < st.min_seed_ratio:
+            if matched / min(a1 - a0, d1 - d0) < st.min_seed_ratio and max(
+                (n for _, _, n in al.blocks), default=0
+            ) < st.min_seed_run:
                 continue
             out.append((j, matched, al.evidence))
         if out:

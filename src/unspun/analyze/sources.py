@@ -28,6 +28,11 @@ class SourceSettings:
     min_containment: float = 0.6
     min_passage_tokens: int = 8
     dominance: float = 0.8
+    # a sentence mostly not explained by the candidate still counts when it holds one
+    # unbroken run this long that no other text among the candidates shares: a clause
+    # lifted into a longer sentence of the article's own (0: off; only where stock wording
+    # is known, i.e. in check's candidates: see analyze/texts.py)
+    min_lift_run: int = 12  # as long as the whole evidence rule asks: the clause alone would do
 
 
 def _overlap(a: tuple[int, int], b: tuple[int, int]) -> int:
@@ -65,13 +70,22 @@ def is_template(u: Unit) -> bool:
     return u.changed_fixed >= 2 and u.changed_fixed >= u.matched_fixed
 
 
+def counts(u: Unit, st: SourceSettings) -> bool:
+    """Does the unit's copying count as evidence? A sentence mostly explained by the
+    candidate (``min_containment``), or a lifted clause: one run of ``min_lift_run`` tokens
+    or more, none of it stock wording. A template sentence (the same formula about other
+    names and figures) counts only through such a run: around a lifted clause, the rest of
+    the article's sentence differs wholesale, names and figures included."""
+    if st.min_lift_run and u.stock == 0 and max((b - a for a, b in u.runs), default=0) >= st.min_lift_run:
+        return True
+    return u.containment >= st.min_containment and not is_template(u)
+
+
 def evidence_figures(groups: list[list[Unit]], st: SourceSettings) -> dict:
     """What the evidence rule saw: words copied in runs outside quotations (in sentences
     mostly explained by the candidate, templates excluded), the longest passage in matched
     words, the number of passages."""
-    counted = [
-        u for g in groups for u in g if u.containment >= st.min_containment and not is_template(u)
-    ]
+    counted = [u for g in groups for u in g if counts(u, st)]
     return {
         "copied_run_words": sum(u.evidence - u.stock for u in counted),
         "stock_run_words": sum(u.stock for u in counted),
