@@ -5,8 +5,8 @@ run inside a sentence the candidate does not mostly explain does not."""
 from __future__ import annotations
 
 import unspun
-from unspun.analyze.sources import SourceSettings, counts
 from unspun.align import AlignSettings, align_units, prepare
+from unspun.analyze.sources import SourceSettings, counts
 from unspun.models import Document
 from unspun.tokens import tokenize
 
