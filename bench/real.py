@@ -408,6 +408,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--semantic", action="store_true",
                     help="index with sentence vectors (the semantic extra); writes real_semantic.{md,json}")
     ap.add_argument("--min-evidence", type=int, help="the evidence rule's threshold (words), to see what another one gives")
+    ap.add_argument("--distinctive-pairs", type=int,
+                    help="with --semantic: distinctive pairs a same-language rewrite needs (default 2), to see what "
+                    "another number gives")
     args = ap.parse_args(argv)
 
     path = cases_path(args.cases)
@@ -421,13 +424,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     with tempfile.TemporaryDirectory(prefix="unspun-real-") as tmp:
         settings = None
-        if args.min_evidence is not None:
+        if args.min_evidence is not None or args.distinctive_pairs is not None:
             import dataclasses
 
+            from unspun.analyze.rewrites import SemanticSettings
             from unspun.analyze.sources import SourceSettings
             from unspun.pipeline import CheckSettings
 
-            settings = CheckSettings(sources=dataclasses.replace(SourceSettings(), min_evidence=args.min_evidence))
+            settings = CheckSettings()
+            if args.min_evidence is not None:
+                settings = dataclasses.replace(
+                    settings, sources=dataclasses.replace(SourceSettings(), min_evidence=args.min_evidence))
+            if args.distinctive_pairs is not None:
+                settings = dataclasses.replace(settings, semantic=dataclasses.replace(
+                    SemanticSettings(), min_distinctive_pairs=args.distinctive_pairs))
         results, index_info = run_unspun(checked, pages, Path(tmp), settings, semantic=args.semantic)
     rows = [r.to_dict() for r in results]
     if args.verbose or args.case:
@@ -444,7 +454,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "command": "PYTHONPATH=src:. python -m bench.real" + (" --no-baselines" if args.no_baselines else "")
         + (" --semantic" if args.semantic else "")
         + (f" --cases {args.cases}" if args.cases else "")
-        + (f" --min-evidence {args.min_evidence}" if args.min_evidence is not None else ""),
+        + (f" --min-evidence {args.min_evidence}" if args.min_evidence is not None else "")
+        + (f" --distinctive-pairs {args.distinctive_pairs}" if args.distinctive_pairs is not None else ""),
         "date": time.strftime("%Y-%m-%d"),
         "version": unspun.__version__,
         "cases": len(checked),

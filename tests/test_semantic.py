@@ -229,3 +229,72 @@ def test_a_translation_of_a_listed_source_is_its_copy_not_a_second_source():
     assert copy.passages and {p.kind for p in copy.passages} == {"rewritten"}
     assert report.verdict.label == "heavy-spin"
     validate(report.to_dict())
+
+
+# a rewrite of SOURCE_EN with no run of four words in common, keeping its details in order
+# (the 1,200 evacuated, the 31.4-foot crest, the 46 rescued, Pine Hollow's shelters, 380)
+REWORDED_ALL = """On Tuesday some 1,200 people in Millbrook County had to leave their houses as the Harlow overflowed, according to officials.
+At Eastvale the water peaked at 31.4 feet, close to nine feet over the mark where flooding starts, the weather service reported.
+Rescuers pulled 46 people off roofs and out of vehicles during the night; by the afternoon nobody had died.
+Shelters set up by the Red Cross in schools at Eastvale and Pine Hollow took in around 380 people overnight."""
+
+# more independent reports of the same flood: the story's names, none of the wire's details
+SAME_STORY = [
+    """Millbrook County schools will stay closed for the rest of the week because of the Harlow River flood, the superintendent said on Tuesday.
+Buses cannot reach several roads near Eastvale, and two school buildings took in water overnight.
+Governor Dana Whitfield said the state would help the district pay for repairs once the water recedes.""",
+    """Volunteers from churches across Millbrook County brought food and blankets to families forced out by the Harlow River.
+In Eastvale, a bakery handed out bread to anyone who asked, and a hardware store gave away shovels.
+The National Guard set up a command post near the county fairgrounds, a spokesman said.""",
+    """Insurance agents in Eastvale say few homeowners along the Harlow River carry flood coverage.
+A state official urged Millbrook County residents to photograph damage before cleaning up and to keep receipts.
+Governor Dana Whitfield has asked for federal disaster aid for the county.""",
+]
+
+
+def _story_index(extra: bool = True):
+    idx = unspun.memory_index(semantic=True)
+    docs = [unspun.from_text(SOURCE_EN, id="wire", published="2026-04-07"),
+            unspun.from_text(INDEPENDENT_EN, id="local"), unspun.from_text(UNRELATED_EN, id="library")]
+    if extra:
+        docs += [unspun.from_text(t, id=f"same-story-{n}") for n, t in enumerate(SAME_STORY)]
+    idx.add(docs)
+    return idx
+
+
+@needs_extra
+def test_a_rewrite_is_traced_by_details_no_other_report_of_the_story_carries():
+    idx = _story_index()
+    report = unspun.check(REWORDED_ALL, idx)
+    assert [s.doc.id for s in report.sources] == ["wire"]
+    src = report.sources[0]
+    assert src.evidence["distinctive_sentences"] >= 2
+    assert {p.kind for p in src.passages} == {"rewritten"}
+    crest = next(p for p in src.passages if "31.4" in REWORDED_ALL[slice(*p.article_span)])
+    assert SOURCE_EN[slice(*crest.source_span)].startswith("The river crested at 31.4 feet")
+    assert "no other report" in src.evidence["reason"]
+    validate(report.to_dict())
+    # off, the rewrite has no source: it shares no run of four words with the wire
+    off = unspun.check(REWORDED_ALL, idx, CheckSettings(use_semantic=False))
+    assert off.sources == ()
+
+
+@needs_extra
+def test_same_story_reports_do_not_become_sources_by_the_story_s_own_names():
+    idx = _story_index()
+    for n, text in enumerate(SAME_STORY):
+        idx.remove([f"same-story-{n}"])
+        try:
+            assert unspun.check(text, idx).sources == ()
+        finally:
+            idx.add([unspun.from_text(text, id=f"same-story-{n}")])
+    idx.remove(["local"])
+    assert unspun.check(INDEPENDENT_EN, idx).sources == ()
+
+
+@needs_extra
+def test_without_enough_same_story_pages_details_are_not_judged():
+    """With two same-story pages there is no sample of what every report says: the rule
+    stays silent rather than call every shared name a detail."""
+    report = unspun.check(REWORDED_ALL, _story_index(extra=False))
+    assert report.sources == ()

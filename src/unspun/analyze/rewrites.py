@@ -26,6 +26,7 @@ from ..models import Document, SourceMatch
 from ..semantic.rewrite import (
     RewriteSettings,
     aligned_pairs,
+    anchors,
     keep_supported,
     pairs,
     rewritten_passages,
@@ -39,6 +40,11 @@ from .unsourced import covered_fraction
 @dataclass(frozen=True)
 class SemanticSettings:
     candidates: int = 8  # documents nearest the article's vector, aligned beside the lexical ones
+    # a same-language rewrite: sentence pairs in order each sharing a name or number that
+    # no other same-story candidate holds; judged only among this many same-story pages
+    min_distinctive_pairs: int = 2
+    min_peers: int = 4
+    min_peer_similarity: float = 0.4
     rewrite: RewriteSettings = field(default_factory=RewriteSettings)
 
 
@@ -127,6 +133,48 @@ def add_rewrites(
                 ev = {**host.evidence, "text_coverage": round(covered_fraction(a_toks, spans), 4)}
                 ev["reason"] = reason(ev, len(copies))
                 out[k] = dataclasses.replace(host, copies=copies, evidence=ev)
+    out += _distinctive_rewrites(article, article_vectors, candidates, vectors, have, taken, a_toks, st)
+    return out
+
+
+def _distinctive_rewrites(
+    article: Document, article_vectors: Any, candidates: dict[str, Document], vectors: dict[str, Any],
+    have: set[str], taken: list, a_toks: Tokens, st: SemanticSettings,
+) -> list[SourceMatch]:
+    import numpy as np
+
+    from .sources import reason
+
+    rw = st.rewrite
+    lang = article_vectors.lang
+    av = np.asarray(article_vectors.vec, dtype=np.float32)
+    peers = [
+        i for i in sorted(candidates)
+        if (v := vectors.get(i)) is not None and (not lang or v.lang == lang)
+        and float(np.asarray(v.vec, dtype=np.float32) @ av) >= st.min_peer_similarity
+    ]
+    if len(peers) < st.min_peers:
+        return []
+    held = {i: anchors(candidates[i].text) for i in peers}
+    out = []
+    for i in peers:
+        doc = candidates[i]
+        if i in have or is_later(doc.published, article.published):
+            continue
+        aligned = aligned_pairs(article.text, article_vectors, doc.text, vectors[i], rw)
+        others = [held[o] for o in peers if o != i]
+        distinct = [p for p in aligned if any(not any(x in o for o in others) for x in p.anchors)]
+        if len(distinct) < st.min_distinctive_pairs:
+            continue
+        extra = rewritten_passages(article_vectors, vectors[i], keep_supported(aligned, rw, fill_gaps=True), taken)
+        if not extra:
+            continue
+        taken += [p.article_span for p in extra]
+        m = _with_passages(SourceMatch(doc=doc, coverage=0.0, score=0.0, passages=()), extra, a_toks)
+        figures = {"rewritten_sentences": len(extra), "distinctive_sentences": len(distinct),
+                   "text_coverage": round(m.coverage, 4)}
+        figures["reason"] = reason(figures, 0)
+        out.append(dataclasses.replace(m, evidence=figures))
     return out
 
 

@@ -112,6 +112,13 @@ def reason(figures: dict, copies: int = 0) -> str:
             f"order with this text's (mean vector similarity {figures.get('mean_similarity', 0):.2f}), "
             f"{k} of them sharing names or numbers."
         )
+    if figures.get("distinctive_sentences"):
+        n, k = figures.get("rewritten_sentences", 0), figures["distinctive_sentences"]
+        return (
+            f"Rewritten: {n} article sentence{'s' if n != 1 else ''} align in order with this text's "
+            f"(sentence vectors), {k} of them sharing a name or number that no other report of the "
+            "story among the candidates holds."
+        )
     parts = [
         f"{figures.get('copied_run_words', 0)} words copied in runs of four or more outside "
         f"quotations (longest {figures.get('longest_run', 0)}), over "
