@@ -199,11 +199,22 @@ def test_requests_to_one_host_are_paced(server):
     with fixture_server(standard=False) as s:
         for k in range(3):
             s.add(f"/p{k}.html", server.routes["/news/0.html"].body)
+        sent: list[float] = []
         with Fetcher(LOCAL.with_changes(delay=0.3)) as f:
+            turn = f._wait_turn
+
+            def timed(url: str) -> None:
+                turn(url)
+                sent.append(time.monotonic())  # when the request may go out
+
+            f._wait_turn = timed
             for k in range(3):
                 f.get(s.url(f"/p{k}.html"))
+        # the client never lets two requests to one host start within the delay; the server's
+        # arrival times carry the machine's scheduling jitter, so only their span is checked
+        assert len(sent) == 3 and all(b - a >= 0.299 for a, b in zip(sent, sent[1:], strict=False))
         times = [t for _, t in s.times]
-        assert all(b - a >= 0.28 for a, b in zip(times, times[1:], strict=False))
+        assert len(times) == 3 and times[-1] - times[0] >= 0.5
 
 
 # -- the command line -----------------------------------------------------------------
