@@ -238,17 +238,21 @@ At Eastvale the water peaked at 31.4 feet, close to nine feet over the mark wher
 Rescuers pulled 46 people off roofs and out of vehicles during the night; by the afternoon nobody had died.
 Shelters set up by the Red Cross in schools at Eastvale and Pine Hollow took in around 380 people overnight."""
 
-# more independent reports of the same flood: the story's names, none of the wire's details
+# more independent reports of the same flood (document vectors within cosine 0.6 of the
+# rewrite's): the story's names and facts, none of the wire's details
 SAME_STORY = [
-    """Millbrook County schools will stay closed for the rest of the week because of the Harlow River flood, the superintendent said on Tuesday.
-Buses cannot reach several roads near Eastvale, and two school buildings took in water overnight.
-Governor Dana Whitfield said the state would help the district pay for repairs once the water recedes.""",
-    """Volunteers from churches across Millbrook County brought food and blankets to families forced out by the Harlow River.
-In Eastvale, a bakery handed out bread to anyone who asked, and a hardware store gave away shovels.
-The National Guard set up a command post near the county fairgrounds, a spokesman said.""",
-    """Insurance agents in Eastvale say few homeowners along the Harlow River carry flood coverage.
-A state official urged Millbrook County residents to photograph damage before cleaning up and to keep receipts.
-Governor Dana Whitfield has asked for federal disaster aid for the county.""",
+    """Hundreds of Millbrook County residents left their homes on Tuesday as the Harlow River rose over its banks, county officials said.
+The river crested in Eastvale overnight, well above flood stage, and the weather service warned that it would fall only slowly.
+Rescue crews in boats took people from flooded houses and cars during the night, and shelters opened in local schools.
+The governor put the county under an emergency order and called in Guard troops to move people out.""",
+    """Floodwater from the Harlow River forced families in Millbrook County to flee on Tuesday, and many spent the night in school shelters.
+In Eastvale the river rose higher than most residents could remember, weather forecasters said.
+Emergency workers pulled people from rooftops and stranded vehicles, and officials said no one had died.
+Evacuees were told to stay away until the damaged levee has been looked at.""",
+    """Residents of Eastvale and other Millbrook County towns fled the rising Harlow River on Tuesday, officials said.
+The river peaked far above flood stage overnight, according to the weather service, and rescuers in boats reached people stranded on roofs and in cars.
+No deaths were reported, and families spent the night in shelters opened in county schools.
+Forecasters said the water would drop slowly this week, with more rain possible at the weekend.""",
 ]
 
 
@@ -294,7 +298,7 @@ def test_same_story_reports_do_not_become_sources_by_the_story_s_own_names():
 
 @needs_extra
 def test_without_enough_same_story_pages_details_are_not_judged():
-    """With two same-story pages there is no sample of what every report says: the rule
-    stays silent rather than call every shared name a detail."""
+    """With one other same-story page there is no sample of what every report says: the
+    rule stays silent rather than call every name the two share a detail."""
     report = unspun.check(REWORDED_ALL, _story_index(extra=False))
     assert report.sources == ()

@@ -44,7 +44,7 @@ class SemanticSettings:
     # no other same-story candidate holds; judged only among this many same-story pages
     min_distinctive_pairs: int = 2
     min_peers: int = 4
-    min_peer_similarity: float = 0.4
+    min_peer_similarity: float = 0.6
     rewrite: RewriteSettings = field(default_factory=RewriteSettings)
 
 
