@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import heapq
 import itertools
 import json
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from .. import __version__
 from ..errors import IndexMismatchError, SettingsError
@@ -95,6 +93,84 @@ class AddResult:
 
 
 ProgressFn = Callable[[int], None]
+
+
+class TextHit(NamedTuple):
+    """One text found by :meth:`BaseIndex.lookup_texts`: its lead document (the one
+    sharing most features), how many it shares, and the other documents carrying it
+    (``(doc id, shared)``, best first)."""
+
+    doc_id: str
+    shared: int
+    copies: tuple[tuple[str, int], ...]
+    #: positions of the lead document, then of each copy, among the documents ranked one by
+    #: one (0: the document sharing most features)
+    ranks: tuple[int, ...] = ()
+
+
+def _best_first(keys: list[Any], counts: Any, min_shared: int) -> list[int]:
+    """Positions of ``keys`` by shared features, most first; ties by key (keys are sorted)."""
+    import numpy as np
+
+    order = np.argsort(-counts, kind="stable")
+    if min_shared > 1:
+        order = order[counts[order] >= min_shared]
+    return order.tolist()
+
+
+#: a copy shares at least this much of what its text's lead document shares: a page that
+#: holds a few of the article's n-grams (a stock phrase) is no copy of the text
+OF_LEAD = 0.3
+
+
+def _group_texts(
+    order: list[int], keys: list[Any], counts: Any, member: Any, names: dict[Any, str], k: int, same_text: float
+) -> list[TextHit]:
+    """Documents at ``order`` (positions into ``keys``, best first) grouped into at most
+    ``k`` texts (see :meth:`BaseIndex.lookup_texts`)."""
+    bits = member(order)
+    lead: list[int] = []  # positions into order
+    copies: dict[int, list[int]] = {}
+    shared = [int(counts[j]) for j in order]
+    for pos in range(len(order)):
+        mine = bits[pos]
+        need = same_text * shared[pos]
+        best, best_overlap = -1, 0
+        for L in lead:
+            o = (mine & bits[L]).bit_count()
+            if o > best_overlap and o >= need and o >= OF_LEAD * shared[L]:
+                best, best_overlap = L, o
+        if best >= 0:
+            copies[best].append(pos)
+        elif len(lead) < k:
+            lead.append(pos)
+            copies[pos] = []
+    return [
+        TextHit(
+            names[keys[order[L]]], int(counts[order[L]]),
+            tuple((names[keys[order[c]]], int(counts[order[c]])) for c in copies[L]),
+            (L, *copies[L]),
+        )
+        for L in lead
+    ]
+
+
+def _membership(inverse: Any, feat_of: Any, n_feats: int) -> Callable[[list[int]], list[int]]:
+    """For positions into a set's sorted keys, the bit set (an int) of the set's features
+    each document holds, from the postings' key positions (``inverse``) and features."""
+    import numpy as np
+
+    def bits(positions: list[int]) -> list[int]:
+        rank = np.full(int(inverse.max()) + 1, -1, dtype=np.int64)
+        rank[np.asarray(positions, dtype=np.int64)] = np.arange(len(positions))
+        r = rank[inverse]
+        hit = r >= 0
+        m = np.zeros((len(positions), n_feats), dtype=bool)
+        m[r[hit], feat_of[hit]] = True
+        packed = np.packbits(m, axis=1, bitorder="little")
+        return [int.from_bytes(row.tobytes(), "little") for row in packed]
+
+    return bits
 
 
 def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -240,22 +316,132 @@ class BaseIndex:
     ) -> list[list[tuple[str, int]]]:
         """:meth:`lookup` for several feature sets at once (an article and its stretches):
         each feature's postings are read once, whatever the number of sets holding it."""
+        ranked = []
+        for counted in self._counted(groups, max_df):
+            if counted is None:
+                ranked.append([])
+                continue
+            keys, counts, _ = counted
+            order = _best_first(keys, counts, min_shared)[: k * 2]
+            ranked.append([(keys[j], int(counts[j])) for j in order])
+        names = self._resolve_keys({key for top in ranked for key, _ in top})
+        return [[(names[key], n) for key, n in top if key in names][:k] for top in ranked]
+
+    def lookup_texts(
+        self,
+        hashes: Iterable[int],
+        *,
+        max_df: int,
+        k: int,
+        min_shared: int = 1,
+        same_text: float = 0.8,
+        pool: int = 256,
+    ) -> list[TextHit]:
+        """The ``k`` distinct *texts* sharing most features with ``hashes``, best first.
+
+        Documents are ranked by shared features (as :meth:`lookup`); among the best
+        ``pool`` of them, a document whose shared features are, for at least ``same_text``
+        of them, also held by a better-ranked text's lead document carries that text as far
+        as these features show (a reprint, a syndicated or spun copy, a page that took part
+        of it): it joins that text as a copy instead of taking a rank of its own. So copies
+        count once, and ``k`` texts leave room for sources that share fewer features than
+        the crowd of copies of a better one (a copy must also share at least ``OF_LEAD`` of
+        what the lead shares: a page holding a stock phrase of it is no copy). Each :class:`TextHit` lists its copies (best
+        first); documents of the pool that join no text among the first ``k`` are left out."""
+        return self.search(
+            hashes, max_df=max_df, k=k, min_shared=min_shared, same_text=same_text, pool=pool
+        )[0]
+
+    def search(
+        self,
+        hashes: Iterable[int],
+        parts: Sequence[Iterable[int]] = (),
+        *,
+        max_df: int,
+        k: int,
+        per_part: int = 1,
+        min_shared: int = 1,
+        same_text: float = 0.8,
+        pool: int = 256,
+    ) -> tuple[list[TextHit], list[list[tuple[str, int]]]]:
+        """(:meth:`lookup_texts` of ``hashes``, :meth:`lookup_many` of ``parts`` with
+        ``k=per_part``) in one read of the postings: what ``check`` asks for an article and
+        its stretches."""
+        counted = self._counted([hashes, *parts], max_df, memberships=True)
+        flat = []
+        for c in counted[1:]:
+            if c is None:
+                flat.append([])
+            else:
+                keys, counts, _ = c
+                flat.append([(keys[j], int(counts[j])) for j in _best_first(keys, counts, 1)[: per_part * 2]])
+        wanted = {key for top in flat for key, _ in top}
+        texts: list[TextHit] = []
+        if counted[0] is not None and k >= 1:
+            keys, counts, member = counted[0]
+            order = _best_first(keys, counts, min_shared)[: max(pool, k)]
+            names = self._resolve_keys(wanted | {keys[j] for j in order})
+            order = [j for j in order if keys[j] in names]  # removed documents: stale postings
+            texts = _group_texts(order, keys, counts, member, names, k, same_text) if order else []
+        else:
+            names = self._resolve_keys(wanted)
+        parts_out = [[(names[key], n) for key, n in top if key in names][:per_part] for top in flat]
+        return texts, parts_out
+
+    def _resolve_keys(self, keys: set[Any]) -> dict[Any, str]:
+        return self._resolve(sorted(keys)) if keys else {}
+
+    def _counted(
+        self, groups: Sequence[Iterable[int]], max_df: int, *, memberships: bool = False
+    ) -> list[tuple[list[Any], Any, Callable[[list[int]], list[int]] | None] | None]:
+        """Per feature set: (backend keys, how many of the set's features each holds, and,
+        with ``memberships``, a function giving for positions into the keys the bit set of
+        the set's features each holds), or None when no feature of the set is kept. Keys
+        are in ascending order (ties then go to the lower document number, or id)."""
+        import numpy as np
+
         sets = [set(g) for g in groups]
         postings = self._postings(set().union(*sets), max_df) if sets else {}
-        ranked = []
+        feats = list(postings)
+        if not feats:
+            return [None for _ in sets]
+        lists = [postings[h] for h in feats]
+        lens = np.fromiter((len(x) for x in lists), dtype=np.int64, count=len(lists))
+        total = int(lens.sum())
+        if all(isinstance(x, np.ndarray) for x in lists):
+            flat = np.concatenate(lists).astype(np.int64, copy=False)
+            table = None
+        else:
+            flat_keys = list(itertools.chain.from_iterable(lists))
+            if all(isinstance(x, int) for x in flat_keys):
+                flat = np.fromiter(flat_keys, dtype=np.int64, count=total)
+                table = None
+            else:  # document ids (the memory index): numbered in sorted order
+                table = sorted(set(flat_keys))
+                number = {key: n for n, key in enumerate(table)}
+                flat = np.fromiter((number[x] for x in flat_keys), dtype=np.int64, count=total)
+        starts = np.concatenate(([0], np.cumsum(lens)))
+        where = {h: n for n, h in enumerate(feats)}
+        out: list[tuple[list[Any], Any, Callable[[list[int]], list[int]] | None] | None] = []
         for hashes in sets:
-            counts: dict[Any, int] = defaultdict(int)
-            for h in hashes:
-                for key in postings.get(h, ()):
-                    counts[key] += 1
-            # ties by backend key (document number or id), so the order is the same every run
-            ranked.append(heapq.nsmallest(
-                k * 2,
-                ((n, key) for key, n in counts.items() if n >= min_shared),
-                key=lambda x: (-x[0], x[1]),
-            ))
-        names = self._resolve(list({key for top in ranked for _, key in top}))
-        return [[(names[key], n) for n, key in top if key in names][:k] for top in ranked]
+            sel = [where[h] for h in hashes if h in where]
+            if not sel:
+                out.append(None)
+                continue
+            if len(sel) == len(feats):
+                sel = list(range(len(feats)))
+                docs = flat
+            else:
+                sel.sort()
+                docs = np.concatenate([flat[starts[i] : starts[i + 1]] for i in sel])
+            uniq, inverse, counts = np.unique(docs, return_inverse=True, return_counts=True)
+            keys = uniq.tolist() if table is None else [table[u] for u in uniq.tolist()]
+            member = None
+            if memberships:
+                feat_of = np.repeat(np.arange(len(sel)), lens[sel])
+                member = _membership(inverse, feat_of, len(sel))
+            out.append((keys, counts, member))
+        return out
 
     def add(
         self,

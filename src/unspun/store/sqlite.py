@@ -279,26 +279,43 @@ class SQLiteIndex(BaseIndex):
         row = self.conn.execute("SELECT id, text, meta FROM docs WHERE id = ?", (doc_id,)).fetchone()
         return row_doc(*row) if row else None
 
-    def _postings(self, hashes: Iterable[int], max_df: int) -> dict[int, list[Any]]:
-        out: dict[int, list[Any]] = {}
-        q = "SELECT doc FROM postings WHERE h = ? LIMIT ?"
-        ex = self.conn.execute
-        lim = max_df + 1
-        row = ex("SELECT value FROM meta WHERE key = 'deletions'").fetchone()
+    def _postings(self, hashes: Iterable[int], max_df: int) -> dict[int, Any]:
+        """Feature -> numpy array of document numbers. One statement per 5,000 features:
+        each feature's first ``max_df + 1`` postings are joined into one string by SQLite
+        (``group_concat``) and parsed by numpy, so no Python object is made per posting."""
+        import numpy as np
+
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'deletions'").fetchone()
         deletions = row[0] if row else None
         if deletions != self._deletions:  # postings shrank since the memory was made
             self._frequent.clear()
             self._deletions = deletions
         frequent = self._frequent
-        for h in set(hashes):
-            if frequent.get(h, 0) > max_df:
-                continue  # known to be held by more documents than max_df: stop-listed
-            rows = ex(q, (h, lim)).fetchall()
-            if len(rows) <= max_df:
-                if rows:
-                    out[h] = [d for (d,) in rows]
-            else:
-                frequent[h] = len(rows)
+        ask = [h for h in set(hashes) if frequent.get(h, 0) <= max_df]
+        out: dict[int, Any] = {}
+        kept_h: list[int] = []
+        kept_s: list[str] = []
+        for i in range(0, len(ask), 5000):  # under SQLite's limit of bound variables
+            chunk = ask[i : i + 5000]
+            sql = (
+                "WITH q(h) AS (VALUES " + ",".join(["(?)"] * len(chunk)) + ") "
+                "SELECT q.h, (SELECT group_concat(doc) FROM "
+                "(SELECT doc FROM postings WHERE postings.h = q.h LIMIT ?)) FROM q"
+            )
+            for h, joined in self.conn.execute(sql, [*chunk, max_df + 1]):
+                if not joined:
+                    continue
+                n = joined.count(",") + 1
+                if n > max_df:
+                    frequent[h] = n  # held by more documents than max_df: stop-listed
+                else:
+                    kept_h.append(h)
+                    kept_s.append(joined)
+        if kept_h:
+            flat = np.fromstring(",".join(kept_s), dtype=np.int64, sep=",")
+            lens = np.fromiter((x.count(",") + 1 for x in kept_s), dtype=np.int64, count=len(kept_s))
+            for h, arr in zip(kept_h, np.split(flat, np.cumsum(lens)[:-1]), strict=True):
+                out[h] = arr
         return out
 
     def _resolve(self, keys: list[Any]) -> dict[Any, str]:
