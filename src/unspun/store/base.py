@@ -123,15 +123,14 @@ def _best_first(keys: list[Any], counts: Any, min_shared: int) -> list[int]:
 OF_LEAD = 0.3
 
 
-def _group_texts(
-    order: list[int], keys: list[Any], counts: Any, member: Any, names: dict[Any, str], k: int, same_text: float
-) -> list[TextHit]:
-    """Documents at ``order`` (positions into ``keys``, best first) grouped into at most
-    ``k`` texts (see :meth:`BaseIndex.lookup_texts`)."""
+def _group_texts(order: list[int], counts: Any, member: Any, k: int, same_text: float) -> list[list[int]]:
+    """Documents at ``order`` (positions into the keys, best first) grouped into at most
+    ``k`` texts (see :meth:`BaseIndex.lookup_texts`): each a list of key positions, the
+    lead first, then its copies best first."""
     bits = member(order)
+    shared = [int(counts[j]) for j in order]
     lead: list[int] = []  # positions into order
     copies: dict[int, list[int]] = {}
-    shared = [int(counts[j]) for j in order]
     for pos in range(len(order)):
         mine = bits[pos]
         need = same_text * shared[pos]
@@ -145,14 +144,7 @@ def _group_texts(
         elif len(lead) < k:
             lead.append(pos)
             copies[pos] = []
-    return [
-        TextHit(
-            names[keys[order[L]]], int(counts[order[L]]),
-            tuple((names[keys[order[c]]], int(counts[order[c]])) for c in copies[L]),
-            (L, *copies[L]),
-        )
-        for L in lead
-    ]
+    return [[order[L], *(order[c] for c in copies[L])] for L in lead]
 
 
 def _membership(inverse: Any, feat_of: Any, n_feats: int) -> Callable[[list[int]], list[int]]:
@@ -287,6 +279,26 @@ class BaseIndex:
         common phrasing: they say nothing about provenance) and left out."""
         raise NotImplementedError
 
+    def _posting_arrays(self, hashes: Iterable[int], max_df: int) -> tuple[list[int], Any, Any, list[Any] | None]:
+        """:meth:`_postings` as numpy arrays: (features kept, their postings one after the
+        other as int64, how many each has, and None; or, when the backend keys are not
+        integers, the postings as positions into the last item, the keys in sorted order)."""
+        import numpy as np
+
+        postings = self._postings(hashes, max_df)
+        feats = list(postings)
+        if not feats:
+            return [], None, None, None
+        lists = [postings[h] for h in feats]
+        lens = np.fromiter((len(x) for x in lists), dtype=np.int64, count=len(lists))
+        total = int(lens.sum())
+        keys = list(itertools.chain.from_iterable(lists))
+        if all(isinstance(x, int) for x in keys):
+            return feats, np.fromiter(keys, dtype=np.int64, count=total), lens, None
+        table = sorted(set(keys))  # document ids (the memory index): numbered in sorted order
+        number = {key: n for n, key in enumerate(table)}
+        return feats, np.fromiter((number[x] for x in keys), dtype=np.int64, count=total), lens, table
+
     def _resolve(self, keys: list[Any]) -> dict[Any, str]:
         """Backend keys -> document ids (keys of removed documents are left out)."""
         raise NotImplementedError
@@ -376,15 +388,25 @@ class BaseIndex:
                 keys, counts, _ = c
                 flat.append([(keys[j], int(counts[j])) for j in _best_first(keys, counts, 1)[: per_part * 2]])
         wanted = {key for top in flat for key, _ in top}
-        texts: list[TextHit] = []
+        groups: list[list[int]] = []
         if counted[0] is not None and k >= 1:
             keys, counts, member = counted[0]
             order = _best_first(keys, counts, min_shared)[: max(pool, k)]
-            names = self._resolve_keys(wanted | {keys[j] for j in order})
-            order = [j for j in order if keys[j] in names]  # removed documents: stale postings
-            texts = _group_texts(order, keys, counts, member, names, k, same_text) if order else []
-        else:
-            names = self._resolve_keys(wanted)
+            groups = _group_texts(order, counts, member, k, same_text) if order else []
+            wanted |= {keys[j] for g in groups for j in g}
+        names = self._resolve_keys(wanted)
+        texts = []
+        if groups:
+            rank = {j: n for n, j in enumerate(order)}
+            for g in groups:  # a removed document (a stale posting) is left out, its text too if it led
+                if keys[g[0]] not in names:
+                    continue
+                kept = [j for j in g if keys[j] in names]
+                texts.append(TextHit(
+                    names[keys[g[0]]], int(counts[g[0]]),
+                    tuple((names[keys[j]], int(counts[j])) for j in kept[1:]),
+                    tuple(rank[j] for j in kept),
+                ))
         parts_out = [[(names[key], n) for key, n in top if key in names][:per_part] for top in flat]
         return texts, parts_out
 
@@ -401,25 +423,9 @@ class BaseIndex:
         import numpy as np
 
         sets = [set(g) for g in groups]
-        postings = self._postings(set().union(*sets), max_df) if sets else {}
-        feats = list(postings)
+        feats, flat, lens, table = self._posting_arrays(set().union(*sets), max_df) if sets else ([], None, None, None)
         if not feats:
             return [None for _ in sets]
-        lists = [postings[h] for h in feats]
-        lens = np.fromiter((len(x) for x in lists), dtype=np.int64, count=len(lists))
-        total = int(lens.sum())
-        if all(isinstance(x, np.ndarray) for x in lists):
-            flat = np.concatenate(lists).astype(np.int64, copy=False)
-            table = None
-        else:
-            flat_keys = list(itertools.chain.from_iterable(lists))
-            if all(isinstance(x, int) for x in flat_keys):
-                flat = np.fromiter(flat_keys, dtype=np.int64, count=total)
-                table = None
-            else:  # document ids (the memory index): numbered in sorted order
-                table = sorted(set(flat_keys))
-                number = {key: n for n, key in enumerate(table)}
-                flat = np.fromiter((number[x] for x in flat_keys), dtype=np.int64, count=total)
         starts = np.concatenate(([0], np.cumsum(lens)))
         where = {h: n for n, h in enumerate(feats)}
         out: list[tuple[list[Any], Any, Callable[[list[int]], list[int]] | None] | None] = []

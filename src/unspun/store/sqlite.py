@@ -280,9 +280,16 @@ class SQLiteIndex(BaseIndex):
         return row_doc(*row) if row else None
 
     def _postings(self, hashes: Iterable[int], max_df: int) -> dict[int, Any]:
-        """Feature -> numpy array of document numbers. One statement per 5,000 features:
-        each feature's first ``max_df + 1`` postings are joined into one string by SQLite
-        (``group_concat``) and parsed by numpy, so no Python object is made per posting."""
+        feats, flat, lens, _ = self._posting_arrays(hashes, max_df)
+        if not feats:
+            return {}
+        ends = lens.cumsum().tolist()
+        return {h: flat[e - n : e] for h, n, e in zip(feats, lens.tolist(), ends, strict=True)}
+
+    def _posting_arrays(self, hashes: Iterable[int], max_df: int) -> tuple[list[int], Any, Any, None]:
+        """One statement per 5,000 features: SQLite joins each feature's first ``max_df + 1``
+        document numbers into one string (``group_concat``), numpy parses them all at once,
+        so no Python object is made per posting."""
         import numpy as np
 
         row = self.conn.execute("SELECT value FROM meta WHERE key = 'deletions'").fetchone()
@@ -292,9 +299,9 @@ class SQLiteIndex(BaseIndex):
             self._deletions = deletions
         frequent = self._frequent
         ask = [h for h in set(hashes) if frequent.get(h, 0) <= max_df]
-        out: dict[int, Any] = {}
         kept_h: list[int] = []
         kept_s: list[str] = []
+        kept_n: list[int] = []
         for i in range(0, len(ask), 5000):  # under SQLite's limit of bound variables
             chunk = ask[i : i + 5000]
             sql = (
@@ -311,12 +318,11 @@ class SQLiteIndex(BaseIndex):
                 else:
                     kept_h.append(h)
                     kept_s.append(joined)
-        if kept_h:
-            flat = np.fromstring(",".join(kept_s), dtype=np.int64, sep=",")
-            lens = np.fromiter((x.count(",") + 1 for x in kept_s), dtype=np.int64, count=len(kept_s))
-            for h, arr in zip(kept_h, np.split(flat, np.cumsum(lens)[:-1]), strict=True):
-                out[h] = arr
-        return out
+                    kept_n.append(n)
+        if not kept_h:
+            return [], None, None, None
+        flat = np.fromstring(",".join(kept_s), dtype=np.int64, sep=",")
+        return kept_h, flat, np.array(kept_n, dtype=np.int64), None
 
     def _resolve(self, keys: list[Any]) -> dict[Any, str]:
         if not keys:
