@@ -969,8 +969,9 @@ def write_markdown(res: dict[str, Any], path: Path) -> None:
       "documents on average (sentences of short documents far more), and unspun's spin-robust "
       "features see through the synonym swaps: posting lists are longer than in a crawl of 1M "
       "distinct articles, which makes the look-ups here heavier than on real data and makes "
-      "near-copies of a query's sources compete with them for the top 10 (the recall@10 drop), "
-      "and the vocabulary is smaller (word caches hit more), which makes fingerprinting "
+      "pages carrying the same passages as a query's sources compete with them for the top 10 "
+      "(the drop of recall@10 when documents are ranked one by one; texts count such copies "
+      "once), and the vocabulary is smaller (word caches hit more), which makes fingerprinting "
       "lighter.\n")
     path.write_text("\n".join(L))
 
