@@ -68,8 +68,8 @@ def measure(idx: Any, qs: list[dict[str, Any]], max_df: int, repeats: int) -> di
             idx._posting_arrays = lambda *_, a=arrays: a  # count the postings just read
             try:
                 t = _cpu()
-                keys, counts, member = idx._counted([f], max_df, memberships=True)[0]
-                order = base._best_first(keys, counts, 1)[:POOL]
+                keys, counts, member, rarity = idx._counted([f], max_df, memberships=True)[0]
+                order = base._best_first(keys, counts, 1, rarity)[:POOL]
                 put("count", i, _cpu() - t)
             finally:
                 del idx._posting_arrays

@@ -561,18 +561,19 @@ def looked_up(idx: unspun.SQLiteIndex, text: str) -> tuple[set[int], int]:
     """(the feature hashes, max_df) that ``retrieve`` passes to ``index.lookup`` for ``text``:
     captured from one call, so the figures follow whatever ``retrieve`` does."""
     seen: list[tuple[set[int], int]] = []
-    orig = idx.lookup
+    name = "lookup_texts" if hasattr(idx, "lookup_texts") else "lookup"  # texts: retrieve's default
+    orig = getattr(idx, name)
 
     def spy(hashes: Iterable[int], **kw: Any) -> Any:
         hs = set(hashes)
         seen.append((hs, kw["max_df"]))
         return orig(hs, **kw)
 
-    idx.lookup = spy  # type: ignore[method-assign]
+    setattr(idx, name, spy)
     try:
         unspun.retrieve(text, idx, k=10)
     finally:
-        del idx.lookup
+        delattr(idx, name)
     return seen[0] if seen else (set(), 0)
 
 

@@ -42,9 +42,10 @@ class CheckSettings:
 
     Retrieval ranks *texts* (``group_copies``): documents carrying the same text as far as
     the article's features show count once, so copies of one source do not use up the
-    budget. The budget counts texts; the documents as ranked one by one (copies among them)
-    then fill the room left up to ``max_candidates`` by the same rule (they decide the likely
-    origin and the copies listed in the report)."""
+    budget. The budget counts texts; the first ``candidates`` documents as ranked one by one
+    (copies among them) then fill the room left up to ``max_candidates`` (they decide the
+    likely origin and the copies listed in the report); a lift that is a copy of a text
+    chosen is not aligned again."""
 
     candidates: int = 12
     max_candidates: int = 24
@@ -91,13 +92,13 @@ def _candidates(doc: Document, index: BaseIndex, st: CheckSettings) -> list[str]
     floor = max(st.extra_min_shared, cands[0].shared_features // 3)
     chosen = [c for n, c in enumerate(cands) if n < st.candidates or c.shared_features >= floor]
     picked = list(chosen)
-    # then documents as ranked one by one (the texts' copies among them), as many as the
-    # budget has room for: the first `candidates`, and further ones sharing enough
+    # then the first `candidates` documents as ranked one by one (the texts' copies among
+    # them), as many as the budget has room for
     docs = sorted((d for c in chosen for d in (c, *c.copies)), key=lambda d: (d.rank is None, d.rank or 0))
     room = max(st.max_candidates, len(picked)) - len(picked)
     have = {c.doc_id for c in picked}
     for n, d in enumerate(docs):
-        if room <= 0 or (n >= st.candidates and d.shared_features < floor):
+        if room <= 0 or n >= st.candidates:
             break
         if d.doc_id not in have:
             picked.append(d)
@@ -106,7 +107,9 @@ def _candidates(doc: Document, index: BaseIndex, st: CheckSettings) -> list[str]
     # aligned in the order of the documents' own ranking (texts' copies compete by it)
     picked.sort(key=lambda d: (d.rank is None, d.rank or 0))
     wanted = [d.doc_id for d in picked]
-    return wanted + [c.doc_id for c in lifts if c.doc_id not in have][: st.lift_candidates]
+    # a lift that is a copy of a text chosen adds nothing its text's documents do not
+    known = have | {x.doc_id for c in chosen for x in c.copies}
+    return wanted + [c.doc_id for c in lifts if c.doc_id not in known][: st.lift_candidates]
 
 
 def _match(doc: Document, passages: tuple[Passage, ...], a_toks, evidence: dict | None = None) -> SourceMatch:

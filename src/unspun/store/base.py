@@ -108,11 +108,17 @@ class TextHit(NamedTuple):
     ranks: tuple[int, ...] = ()
 
 
-def _best_first(keys: list[Any], counts: Any, min_shared: int) -> list[int]:
-    """Positions of ``keys`` by shared features, most first; ties by key (keys are sorted)."""
+def _best_first(keys: list[Any], counts: Any, min_shared: int, rarity: Any = None) -> list[int]:
+    """Positions of ``keys`` by shared features, most first; between documents sharing as
+    many, the one whose shared features are rarer (``rarity``: the sum of 10^6 / document
+    frequency over them, an integer so every backend adds it up alike) first; then by key
+    (keys are sorted)."""
     import numpy as np
 
-    order = np.argsort(-counts, kind="stable")
+    if rarity is None:
+        order = np.argsort(-counts, kind="stable")
+    else:
+        order = np.lexsort((-rarity, -counts))
     if min_shared > 1:
         order = order[counts[order] >= min_shared]
     return order.tolist()
@@ -333,8 +339,8 @@ class BaseIndex:
             if counted is None:
                 ranked.append([])
                 continue
-            keys, counts, _ = counted
-            order = _best_first(keys, counts, min_shared)[: k * 2]
+            keys, counts, _, rarity = counted
+            order = _best_first(keys, counts, min_shared, rarity)[: k * 2]
             ranked.append([(keys[j], int(counts[j])) for j in order])
         names = self._resolve_keys({key for top in ranked for key, _ in top})
         return [[(names[key], n) for key, n in top if key in names][:k] for top in ranked]
@@ -385,13 +391,13 @@ class BaseIndex:
             if c is None:
                 flat.append([])
             else:
-                keys, counts, _ = c
-                flat.append([(keys[j], int(counts[j])) for j in _best_first(keys, counts, 1)[: per_part * 2]])
+                keys, counts, _, rarity = c
+                flat.append([(keys[j], int(counts[j])) for j in _best_first(keys, counts, 1, rarity)[: per_part * 2]])
         wanted = {key for top in flat for key, _ in top}
         groups: list[list[int]] = []
         if counted[0] is not None and k >= 1:
-            keys, counts, member = counted[0]
-            order = _best_first(keys, counts, min_shared)[: max(pool, k)]
+            keys, counts, member, rarity = counted[0]
+            order = _best_first(keys, counts, min_shared, rarity)[: max(pool, k)]
             groups = _group_texts(order, counts, member, k, same_text) if order else []
             wanted |= {keys[j] for g in groups for j in g}
         names = self._resolve_keys(wanted)
@@ -415,11 +421,12 @@ class BaseIndex:
 
     def _counted(
         self, groups: Sequence[Iterable[int]], max_df: int, *, memberships: bool = False
-    ) -> list[tuple[list[Any], Any, Callable[[list[int]], list[int]] | None] | None]:
-        """Per feature set: (backend keys, how many of the set's features each holds, and,
-        with ``memberships``, a function giving for positions into the keys the bit set of
-        the set's features each holds), or None when no feature of the set is kept. Keys
-        are in ascending order (ties then go to the lower document number, or id)."""
+    ) -> list[tuple[list[Any], Any, Callable[[list[int]], list[int]] | None, Any] | None]:
+        """Per feature set: (backend keys, how many of the set's features each holds, with
+        ``memberships`` a function giving for positions into the keys the bit set of the
+        set's features each holds, and how rare the features each holds are: see
+        :func:`_best_first`), or None when no feature of the set is kept. Keys are in
+        ascending order (ties then go to the lower document number, or id)."""
         import numpy as np
 
         sets = [set(g) for g in groups]
@@ -428,7 +435,7 @@ class BaseIndex:
             return [None for _ in sets]
         starts = np.concatenate(([0], np.cumsum(lens)))
         where = {h: n for n, h in enumerate(feats)}
-        out: list[tuple[list[Any], Any, Callable[[list[int]], list[int]] | None] | None] = []
+        out: list[tuple[list[Any], Any, Callable[[list[int]], list[int]] | None, Any] | None] = []
         for hashes in sets:
             sel = [where[h] for h in hashes if h in where]
             if not sel:
@@ -442,11 +449,11 @@ class BaseIndex:
                 docs = np.concatenate([flat[starts[i] : starts[i + 1]] for i in sel])
             uniq, inverse, counts = np.unique(docs, return_inverse=True, return_counts=True)
             keys = uniq.tolist() if table is None else [table[u] for u in uniq.tolist()]
-            member = None
-            if memberships:
-                feat_of = np.repeat(np.arange(len(sel)), lens[sel])
-                member = _membership(inverse, feat_of, len(sel))
-            out.append((keys, counts, member))
+            feat_of = np.repeat(np.arange(len(sel)), lens[sel])
+            weight = (1_000_000 // lens[sel])[feat_of]  # per posting: its feature's rarity
+            rarity = np.bincount(inverse, weights=weight, minlength=len(uniq)).astype(np.int64)
+            member = _membership(inverse, feat_of, len(sel)) if memberships else None
+            out.append((keys, counts, member, rarity))
         return out
 
     def add(
