@@ -82,7 +82,7 @@ def _ratio(a: float, b: float) -> float | None:
 
 def recall_at_k(
     suspects: Iterable[Mapping[str, Any]],
-    ranked: Mapping[str, Sequence[tuple[str, float]]],
+    ranked: Mapping[str, Sequence[tuple[Any, ...]]],
     ks: Sequence[int] = (1, 5),
 ) -> dict[str, dict[str, dict[str, Any]]]:
     """{kind: {rate: {"recall@k": .., "n_sources": .., "n_suspects": ..}}} over suspects
@@ -95,11 +95,13 @@ def recall_at_k(
         if not truth:
             continue
         g = _group(s)
-        got = [d for d, _ in ranked.get(s["id"], ())]
+        # an entry is (id, score) or (id, score, copies): a text and the other documents
+        # carrying it (unspun.retrieve), found when any of them is a source
+        got = [{e[0], *(e[2] if len(e) > 2 else ())} for e in ranked.get(s["id"], ())]
         n_src[g] += len(truth)
         n_sus[g] += 1
         for j, k in enumerate(ks):
-            hits[g][j] += len(truth & set(got[:k]))
+            hits[g][j] += len(truth & set().union(*got[:k]))
     out: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
     for g in sorted(n_src):
         row: dict[str, Any] = {f"recall@{k}": hits[g][j] / n_src[g] for j, k in enumerate(ks)}

@@ -85,7 +85,9 @@ def run_backend(where: str, docs: list[unspun.Document], queries: list[dict[str,
             t = time.perf_counter()
             cands = unspun.retrieve(q["text"], idx, k=10)
             times.append(time.perf_counter() - t)
-            retrieved.append([(c.doc_id, round(c.score, 9) if hasattr(c, "score") else None) for c in cands])
+            # each text with its copies: the backends must agree on both
+            retrieved.append([(c.doc_id, round(c.score, 9) if hasattr(c, "score") else None,
+                               tuple(getattr(c, "doc_ids", ())[1:])) for c in cands])
         check_times = []
         for q in queries[:n_checks]:
             doc = unspun.Document(id=q["id"], text=q["text"])
@@ -94,7 +96,8 @@ def run_backend(where: str, docs: list[unspun.Document], queries: list[dict[str,
             unspun.check(doc, idx, settings)
             check_times.append(time.perf_counter() - t)
         recall = statistics.mean(
-            len(set(q["sources"]) & {d for d, _ in r}) / len(q["sources"]) for q, r in zip(queries, retrieved, strict=True))
+            len(set(q["sources"]) & {x for d, _, more in r for x in (d, *more)}) / len(q["sources"])
+            for q, r in zip(queries, retrieved, strict=True))
     finally:
         idx.close()
     return {

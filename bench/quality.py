@@ -311,7 +311,10 @@ def run_unspun(bench: Bench, log: Callable[[str], None], k: int = 5) -> Run:
             t = time.perf_counter()
             cands = api.retrieve(doc, idx, k=k)
             tq += time.perf_counter() - t
-            run.ranked[s["id"]] = [(str(c.doc_id), float(c.score)) for c in cands]
+            run.ranked[s["id"]] = [
+                (str(c.doc_id), float(c.score), tuple(str(i) for i in getattr(c, "doc_ids", ())[1:]))
+                for c in cands
+            ]
         except Exception as exc:  # noqa: BLE001
             run.errors.append(f"retrieve {s['id']}: {exc!r}")
         try:

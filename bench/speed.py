@@ -58,7 +58,7 @@ TARGETS = {
     "beyond_text_bytes_per_doc": 1024,
     "rss_growth": 1.25,  # "flat": peak RSS at the largest size <= 1.25x the smallest
     "retrieve_p90_ms_at_1m": 5.0,
-    "check_p90_ms_at_1m": 300.0,
+    "check_p90_ms_at_1m": 200.0,
 }
 
 
@@ -561,18 +561,19 @@ def looked_up(idx: unspun.SQLiteIndex, text: str) -> tuple[set[int], int]:
     """(the feature hashes, max_df) that ``retrieve`` passes to ``index.lookup`` for ``text``:
     captured from one call, so the figures follow whatever ``retrieve`` does."""
     seen: list[tuple[set[int], int]] = []
-    orig = idx.lookup
+    name = "lookup_texts" if hasattr(idx, "lookup_texts") else "lookup"  # texts: retrieve's default
+    orig = getattr(idx, name)
 
     def spy(hashes: Iterable[int], **kw: Any) -> Any:
         hs = set(hashes)
         seen.append((hs, kw["max_df"]))
         return orig(hs, **kw)
 
-    idx.lookup = spy  # type: ignore[method-assign]
+    setattr(idx, name, spy)
     try:
         unspun.retrieve(text, idx, k=10)
     finally:
-        del idx.lookup
+        delattr(idx, name)
     return seen[0] if seen else (set(), 0)
 
 
@@ -633,11 +634,19 @@ def latency(db: Path, n_queries: int, seed: int, repeats: int) -> dict[str, Any]
                 unspun.check(q["text"], idx)
                 chk_ms[i].append((_now() - t0) * 1000)
                 chk_cpu[i].append((_cpu() - c0) * 1000)
+        found_docs: list[float] = []
         for i, q in enumerate(queries):
-            ids = [c.doc_id for c in q.pop("_cands")]
+            cands = q.pop("_cands")
+            # a source counts as found when it leads one of the k texts or is one of their copies
+            ids = [d for c in cands for d in c.doc_ids]
             texts = {idx.get(d).text for d in ids}  # exact-duplicate texts count as found
             hit = [s for s in q["sources"] if s in ids or idx.get(s).text in texts]
             found.append(len(hit) / len(q["sources"]))
+            # the same, documents ranked one by one (copies=False: retrieval before texts)
+            flat = [c.doc_id for c in unspun.retrieve(q["text"], idx, k=10, copies=False)]
+            flat_texts = {idx.get(d).text for d in flat}
+            found_docs.append(sum(1 for s in q["sources"] if s in flat or idx.get(s).text in flat_texts)
+                              / len(q["sources"]))
             feats, max_df = looked_up(idx, q["text"])
             rows, stopped = postings_read(idx, feats, max_df)
             per_query.append(
@@ -646,7 +655,7 @@ def latency(db: Path, n_queries: int, seed: int, repeats: int) -> dict[str, Any]
                  "retrieve_ms": _median(ret_ms[i]), "fingerprint_ms": _median(fp_ms[i]),
                  "len_ms": _median(len_ms[i]),
                  "check_ms": _median(chk_ms[i]), "retrieve_cpu_ms": _median(ret_cpu[i]),
-                 "check_cpu_ms": _median(chk_cpu[i])}
+                 "check_cpu_ms": _median(chk_cpu[i]), "copies": sum(len(c.copies) for c in cands)}
             )  # fmt: skip
     finally:
         idx.close()
@@ -676,6 +685,8 @@ def latency(db: Path, n_queries: int, seed: int, repeats: int) -> dict[str, Any]
         "check_p50_ms": _pct(c, 50),
         "check_p90_ms": _pct(c, 90),
         "recall_at_10": statistics.mean(found),
+        "recall_at_10_documents": statistics.mean(found_docs),
+        "copies_mean": statistics.mean(p["copies"] for p in per_query),
         "queries_all_found": sum(1 for x in found if x == 1.0),
         "features_mean": statistics.mean(p["features"] for p in per_query),
         "postings_read_mean": statistics.mean(p["postings_read"] for p in per_query),
@@ -726,7 +737,7 @@ def evaluate_targets(res: dict[str, Any]) -> list[dict[str, Any]]:
         lat = big[-1]["latency"]
         for key, what, lim, fmt in (
             ("retrieve", "retrieval p90 <= 5 ms", TARGETS["retrieve_p90_ms_at_1m"], ".1f"),
-            ("check", "check p90 <= 300 ms (1,000-word article)", TARGETS["check_p90_ms_at_1m"], ".0f"),
+            ("check", "check p90 <= 200 ms (1,000-word article)", TARGETS["check_p90_ms_at_1m"], ".0f"),
         ):
             wall = lat[f"{key}_p90_ms"]
             cpu = lat.get(f"{key}_cpu_p90_ms")
@@ -736,9 +747,13 @@ def evaluate_targets(res: dict[str, Any]) -> list[dict[str, Any]]:
                 met = f"wall {_yes(wall <= lim)}, CPU {_yes(cpu <= lim)}"
             out.append({"target": f"at 1M documents: {what}", "measured": measured, "met": met})
     else:
-        for t in ("retrieval p90 <= 5 ms", "check p90 <= 300 ms"):
+        for t in ("retrieval p90 <= 5 ms", "check p90 <= 200 ms"):
             out.append({"target": f"at 1M documents: {t}", "measured": "not measured (no 1M index in this run)", "met": None})
     return out
+
+
+def _f3(x: float | None) -> str:
+    return "–" if x is None else f"{x:.3f}"
 
 
 def _size_label(res: dict[str, Any]) -> str:
@@ -902,10 +917,15 @@ def write_markdown(res: dict[str, Any], path: Path) -> None:
       "documents (each still reads max_df + 1 rows before it is dropped); `fingerprint` = "
       "`features(article)` alone; *size* = the call `retrieve` makes to pick max_df "
       f"(`{_size_label(res)}`); "
-      "`retrieve` = `unspun.retrieve(article, index, k=10)` (all of it); "
-      "`check` = `unspun.check(article, index)` end to end.\n")
-    a("| documents | queries | words/query | features/query | postings read/query | stop-listed/query (max_df) | fingerprint p50 | size p50 | retrieve p50 | retrieve p90 | check p50 | check p90 | recall@10 of sources | queries with all sources | load avg (1 min) after |")
-    a("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+      "`retrieve` = `unspun.retrieve(article, index, k=10)` (all of it: the 10 best *texts*, "
+      "copies of one text counted once); "
+      "`check` = `unspun.check(article, index)` end to end. *recall@10 of sources*: share of a "
+      "query's source documents that lead one of the 10 texts or are among their copies (an exact "
+      "duplicate's text counts too); *documents one by one*: the same with "
+      "`retrieve(copies=False)`, the 10 documents sharing most features (retrieval before texts), "
+      "in the same run; *copies/query*: documents returned as copies of the 10 texts.\n")
+    a("| documents | queries | words/query | features/query | postings read/query | stop-listed/query (max_df) | fingerprint p50 | size p50 | retrieve p50 | retrieve p90 | check p50 | check p90 | recall@10 of sources | documents one by one | copies/query | queries with all sources | load avg (1 min) after |")
+    a("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for s in scale:
         if "latency" not in s:
             continue
@@ -914,7 +934,8 @@ def write_markdown(res: dict[str, Any], path: Path) -> None:
           f"{q['postings_read_mean']:,.0f} | {q['stoplisted_mean']:.1f} ({q['max_df']}) | "
           f"{q['fingerprint_p50_ms']:.1f} ms | {q['len_p50_ms']:.2f} ms | {q['retrieve_p50_ms']:.1f} ms | "
           f"{q['retrieve_p90_ms']:.1f} ms | {q['check_p50_ms']:.0f} ms | {q['check_p90_ms']:.0f} ms | "
-          f"{q['recall_at_10']:.3f} | {q['queries_all_found']}/{q['queries']} | "
+          f"{q['recall_at_10']:.3f} | {_f3(q.get('recall_at_10_documents'))} | {q.get('copies_mean', float('nan')):.0f} | "
+          f"{q['queries_all_found']}/{q['queries']} | "
           f"{q.get('load_avg_at_end', ['?'])[0]} |")
     a("")
     cpu_rows = [s for s in scale if "latency" in s and "retrieve_cpu_p50_ms" in s["latency"]]
@@ -949,8 +970,9 @@ def write_markdown(res: dict[str, Any], path: Path) -> None:
       "documents on average (sentences of short documents far more), and unspun's spin-robust "
       "features see through the synonym swaps: posting lists are longer than in a crawl of 1M "
       "distinct articles, which makes the look-ups here heavier than on real data and makes "
-      "near-copies of a query's sources compete with them for the top 10 (the recall@10 drop), "
-      "and the vocabulary is smaller (word caches hit more), which makes fingerprinting "
+      "pages carrying the same passages as a query's sources compete with them for the top 10 "
+      "(the drop of recall@10 when documents are ranked one by one; texts count such copies "
+      "once), and the vocabulary is smaller (word caches hit more), which makes fingerprinting "
       "lighter.\n")
     path.write_text("\n".join(L))
 

@@ -50,9 +50,20 @@ def test_stretches_cut_whole_sentences():
 
 def test_a_lift_is_outranked_globally_but_found_by_its_stretch():
     index, article, lift = _setup()
-    top = [c.doc_id for c in retrieve(article, index, k=BUDGET.max_candidates)]
+    top = [c.doc_id for c in retrieve(article, index, k=BUDGET.max_candidates, copies=False)]
     assert "romney-bill" not in top  # fifteen reprints share more with the whole article
     assert "romney-bill" in [c.doc_id for c in retrieve_lifts(article, index)]
+
+
+def test_reprints_count_once_so_the_lift_ranks_among_the_texts():
+    index, article, lift = _setup()
+    texts = retrieve(article, index, k=3)
+    assert len({i for c in texts for i in c.doc_ids}) == sum(len(c.doc_ids) for c in texts)  # each once
+    first = texts[0]
+    assert first.doc_id.startswith("reprint-")
+    assert sorted(first.doc_ids) == [f"reprint-{i:02d}" for i in range(15)]  # one text, 15 documents
+    assert all(c.shared_features <= first.shared_features for c in first.copies)
+    assert "romney-bill" in [c.doc_id for c in texts]
 
 
 def test_check_reports_the_lift_source():
@@ -63,6 +74,9 @@ def test_check_reports_the_lift_source():
     src = next(s for s in report.sources if s.doc.id == "romney-bill")
     start = article.text.index(lift)
     assert any(p.article_span[0] <= start + 5 and p.article_span[1] >= start + len(lift) - 5 for p in src.passages)
-    # without lift retrieval it is not found: the test fails on a check that lacks it
-    plain = unspun.check(article, index, CheckSettings(candidates=10, max_candidates=10, lift_candidates=0))
-    assert "romney-bill" not in {s.doc.id for s in plain.sources}
+    # without lift retrieval, and with every reprint ranked on its own, it is not found: the
+    # test fails on a check that lacks both
+    plain = CheckSettings(candidates=10, max_candidates=10, lift_candidates=0, group_copies=False)
+    assert "romney-bill" not in {s.doc.id for s in unspun.check(article, index, plain).sources}
+    texts_only = CheckSettings(candidates=10, max_candidates=10, lift_candidates=0)
+    assert "romney-bill" in {s.doc.id for s in unspun.check(article, index, texts_only).sources}

@@ -152,14 +152,14 @@ def test_lookup_many_reads_each_feature_once_and_ranks_like_lookup(store_at, mon
     a = features(idx.get("d1").text, idx.params)
     b = features(idx.get("d4").text, idx.params)
     seen: list[int] = []
-    real = type(idx)._postings
+    real = type(idx)._posting_arrays
 
     def counting(self, hashes, max_df):
         hashes = list(hashes)
         seen.extend(hashes)
         return real(self, hashes, max_df)
 
-    monkeypatch.setattr(type(idx), "_postings", counting)
+    monkeypatch.setattr(type(idx), "_posting_arrays", counting)
     many = idx.lookup_many([a, b, a], max_df=100, k=3)
     monkeypatch.undo()
     assert len(seen) == len(a | b)  # each feature asked once

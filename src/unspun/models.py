@@ -68,11 +68,23 @@ class IngestFailure:
 
 @dataclass(frozen=True)
 class Candidate:
-    """A document the index proposes as a possible source, before alignment."""
+    """A document the index proposes as a possible source, before alignment.
+
+    From :func:`unspun.retrieve`, a candidate stands for a *text*: ``copies`` are the other
+    documents that carry it as far as the article's features show (reprints, syndicated
+    or spun copies), best first; the text is ranked once, by this, its lead document."""
 
     doc_id: str
     score: float
     shared_features: int
+    copies: tuple[Candidate, ...] = ()
+    #: position among the documents ranked one by one by shared features (0: shares most)
+    rank: int | None = None
+
+    @property
+    def doc_ids(self) -> tuple[str, ...]:
+        """The lead document's id, then its copies'."""
+        return (self.doc_id, *(c.doc_id for c in self.copies))
 
 
 @dataclass(frozen=True)

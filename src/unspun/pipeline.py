@@ -24,7 +24,7 @@ from .analyze.unsourced import covered_fraction, uncovered_runs
 from .analyze.verdict import VerdictSettings, decide
 from .errors import IngestError
 from .models import Document, Passage, Report, SourceMatch
-from .retrieve import retrieve, retrieve_with_lifts
+from .retrieve import retrieve, retrieve_lifts, retrieve_with_lifts
 from .reworded import RewordSettings
 from .store.base import BaseIndex
 from .tokens import tokenize
@@ -38,12 +38,20 @@ class CheckSettings:
     ones still share ``extra_min_shared`` features and a third of the best one's (a long
     article stitched from many sources); and up to ``lift_candidates`` documents that are
     the best match of a stretch of the article (:func:`unspun.retrieve.retrieve_with_lifts`: a
-    sentence or two lifted from a page that shares little else with the article)."""
+    sentence or two lifted from a page that shares little else with the article).
+
+    Retrieval ranks *texts* (``group_copies``): documents carrying the same text as far as
+    the article's features show count once, so copies of one source do not use up the
+    budget. The budget counts texts; the first ``candidates`` documents as ranked one by one
+    (copies among them) then fill the room left up to ``max_candidates`` (they decide the
+    likely origin and the copies listed in the report); a lift that is a copy of a text
+    chosen is not aligned again."""
 
     candidates: int = 12
     max_candidates: int = 24
     extra_min_shared: int = 4
     lift_candidates: int = 6  # up to this many more: the best match of a stretch of the article
+    group_copies: bool = True  # rank documents carrying the same text once (retrieve's copies)
     min_unsourced_words: int = 4
     align: AlignSettings = field(default_factory=AlignSettings)
     sources: SourceSettings = field(default_factory=SourceSettings)
@@ -70,18 +78,38 @@ def _semantic(doc: Document, index: BaseIndex, st: CheckSettings) -> tuple[dict,
     return {"status": "on", "article_language": vecs.lang}, vecs
 
 
-def _candidates(doc: Document, index: BaseIndex, st: CheckSettings) -> list:
+def _candidates(doc: Document, index: BaseIndex, st: CheckSettings) -> list[str]:
+    """The ids of the documents to align, in order: the texts chosen, their copies, lifts."""
     k = max(st.candidates, st.max_candidates)
-    if st.lift_candidates:
+    if st.lift_candidates and st.group_copies:
         cands, lifts = retrieve_with_lifts(doc, index, k=k)
     else:
-        cands, lifts = retrieve(doc, index, k=k), []
+        cands, lifts = retrieve(doc, index, k=k, copies=st.group_copies), []
+        if st.lift_candidates:
+            lifts = retrieve_lifts(doc, index)
     if not cands:
         return []
     floor = max(st.extra_min_shared, cands[0].shared_features // 3)
     chosen = [c for n, c in enumerate(cands) if n < st.candidates or c.shared_features >= floor]
-    have = {c.doc_id for c in chosen}
-    return chosen + [c for c in lifts if c.doc_id not in have][: st.lift_candidates]
+    picked = list(chosen)
+    # then the first `candidates` documents as ranked one by one (the texts' copies among
+    # them), as many as the budget has room for
+    docs = sorted((d for c in chosen for d in (c, *c.copies)), key=lambda d: (d.rank is None, d.rank or 0))
+    room = max(st.max_candidates, len(picked)) - len(picked)
+    have = {c.doc_id for c in picked}
+    for n, d in enumerate(docs):
+        if room <= 0 or n >= st.candidates:
+            break
+        if d.doc_id not in have:
+            picked.append(d)
+            have.add(d.doc_id)
+            room -= 1
+    # aligned in the order of the documents' own ranking (texts' copies compete by it)
+    picked.sort(key=lambda d: (d.rank is None, d.rank or 0))
+    wanted = [d.doc_id for d in picked]
+    # a lift that is a copy of a text chosen adds nothing its text's documents do not
+    known = have | {x.doc_id for c in chosen for x in c.copies}
+    return wanted + [c.doc_id for c in lifts if c.doc_id not in known][: st.lift_candidates]
 
 
 def _match(doc: Document, passages: tuple[Passage, ...], a_toks, evidence: dict | None = None) -> SourceMatch:
@@ -108,7 +136,7 @@ def check(
     a = prepare(a_toks)
     semantic, a_vecs = _semantic(doc, index, st)
     docs: dict[str, Document] = {}
-    wanted = [c.doc_id for c in _candidates(doc, index, st)]
+    wanted = _candidates(doc, index, st)
     if a_vecs is not None:
         wanted += [i for i, _ in index.nearest(a_vecs.vec, st.semantic.candidates) if i not in wanted]
     for doc_id in wanted:

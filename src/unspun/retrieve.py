@@ -22,6 +22,27 @@ def default_max_df(n_docs: int) -> int:
     return max(20, min(1000, n_docs // 50))
 
 
+#: a document whose features shared with the article are, for this share, also held by a
+#: better-ranked text's lead document carries that text (BaseIndex.lookup_texts)
+SAME_TEXT = 0.8
+#: documents, best first, among which texts are formed
+POOL = 256
+
+
+def _texts(hits: list, n_feats: int, min_shared: int) -> list[Candidate]:
+    return [
+        Candidate(
+            doc_id=h.doc_id, score=h.shared / n_feats, shared_features=h.shared, rank=h.ranks[0],
+            copies=tuple(
+                Candidate(doc_id=i, score=n / n_feats, shared_features=n, rank=r)
+                for (i, n), r in zip(h.copies, h.ranks[1:], strict=True)
+            ),
+        )
+        for h in hits
+        if h.shared >= min_shared
+    ]
+
+
 def retrieve(
     article: Document | str,
     index: BaseIndex,
@@ -29,16 +50,27 @@ def retrieve(
     k: int = 10,
     min_shared: int = 1,
     max_df: int | None = None,
+    copies: bool = True,
 ) -> list[Candidate]:
-    """The ``k`` indexed documents sharing most features with ``article``, best first."""
+    """The ``k`` indexed texts sharing most features with ``article``, best first.
+
+    Documents carrying the same text as far as the article's features show (reprints,
+    syndicated and spun copies) count once: the best of them leads, the others are its
+    ``copies`` (:meth:`unspun.store.base.BaseIndex.lookup_texts`). ``copies=False``: the
+    ``k`` documents sharing most features, each on its own."""
     text = article if isinstance(article, str) else article.text
     feats = features(text, index.params)  # winnowed like the index: a shared run of `window` n-grams still meets
     if not feats:
         return []
     if max_df is None:
         max_df = default_max_df(index.approx_size())
-    hits = index.lookup(feats, max_df=max_df, k=k, min_shared=min_shared)
-    return [Candidate(doc_id=i, score=n / len(feats), shared_features=n) for i, n in hits]
+    if not copies:
+        hits = index.lookup(feats, max_df=max_df, k=k, min_shared=min_shared)
+        return [Candidate(doc_id=i, score=n / len(feats), shared_features=n) for i, n in hits]
+    found = index.lookup_texts(
+        feats, max_df=max_df, k=k, min_shared=min_shared, same_text=SAME_TEXT, pool=max(POOL, k)
+    )
+    return _texts(found, len(feats), min_shared)
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?”\"])\s+(?=[A-Z“\"])|\n\s*\n")
@@ -85,13 +117,14 @@ def retrieve_with_lifts(
     if max_df is None:
         max_df = default_max_df(index.approx_size())
     parts = [f for f in (features(part, index.params) for part in stretches(text)) if len(f) >= lift_min_shared]
-    hits = index.lookup_many([whole, *parts], max_df=max_df, k=max(k, per_stretch), min_shared=1)
-    ranked = [
-        Candidate(doc_id=i, score=n / len(whole), shared_features=n) for i, n in hits[0][:k] if n >= min_shared
-    ]
+    found, per_part = index.search(
+        whole, parts, max_df=max_df, k=k, per_part=per_stretch, min_shared=min_shared,
+        same_text=SAME_TEXT, pool=max(POOL, k),
+    )
+    ranked = _texts(found, len(whole), min_shared)
     best: dict[str, Candidate] = {}
-    for feats, found in zip(parts, hits[1:], strict=True):
-        for doc_id, n in found[:per_stretch]:
+    for feats, top in zip(parts, per_part, strict=True):
+        for doc_id, n in top:
             if n < lift_min_shared:
                 continue
             c = Candidate(doc_id=doc_id, score=n / len(feats), shared_features=n)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import heapq
 import itertools
 import json
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from .. import __version__
 from ..errors import IndexMismatchError, SettingsError
@@ -95,6 +93,82 @@ class AddResult:
 
 
 ProgressFn = Callable[[int], None]
+
+
+class TextHit(NamedTuple):
+    """One text found by :meth:`BaseIndex.lookup_texts`: its lead document (the one
+    sharing most features), how many it shares, and the other documents carrying it
+    (``(doc id, shared)``, best first)."""
+
+    doc_id: str
+    shared: int
+    copies: tuple[tuple[str, int], ...]
+    #: positions of the lead document, then of each copy, among the documents ranked one by
+    #: one (0: the document sharing most features)
+    ranks: tuple[int, ...] = ()
+
+
+def _best_first(keys: list[Any], counts: Any, min_shared: int, rarity: Any = None) -> list[int]:
+    """Positions of ``keys`` by shared features, most first; between documents sharing as
+    many, the one whose shared features are rarer (``rarity``: the sum of 10^6 / document
+    frequency over them, an integer so every backend adds it up alike) first; then by key
+    (keys are sorted)."""
+    import numpy as np
+
+    if rarity is None:
+        order = np.argsort(-counts, kind="stable")
+    else:
+        order = np.lexsort((-rarity, -counts))
+    if min_shared > 1:
+        order = order[counts[order] >= min_shared]
+    return order.tolist()
+
+
+#: a copy shares at least this much of what its text's lead document shares: a page that
+#: holds a few of the article's n-grams (a stock phrase) is no copy of the text
+OF_LEAD = 0.3
+
+
+def _group_texts(order: list[int], counts: Any, member: Any, k: int, same_text: float) -> list[list[int]]:
+    """Documents at ``order`` (positions into the keys, best first) grouped into at most
+    ``k`` texts (see :meth:`BaseIndex.lookup_texts`): each a list of key positions, the
+    lead first, then its copies best first."""
+    bits = member(order)
+    shared = [int(counts[j]) for j in order]
+    lead: list[int] = []  # positions into order
+    copies: dict[int, list[int]] = {}
+    for pos in range(len(order)):
+        mine = bits[pos]
+        need = same_text * shared[pos]
+        best, best_overlap = -1, 0
+        for L in lead:
+            o = (mine & bits[L]).bit_count()
+            if o > best_overlap and o >= need and o >= OF_LEAD * shared[L]:
+                best, best_overlap = L, o
+        if best >= 0:
+            copies[best].append(pos)
+        elif len(lead) < k:
+            lead.append(pos)
+            copies[pos] = []
+    return [[order[L], *(order[c] for c in copies[L])] for L in lead]
+
+
+def _membership(inverse: Any, feat_of: Any, n_feats: int) -> Callable[[list[int]], list[int]]:
+    """For positions into a set's sorted keys, the bit set (an int) of the set's features
+    each document holds, from the postings' key positions (``inverse``) and features."""
+    import numpy as np
+
+    def bits(positions: list[int]) -> list[int]:
+        rank = np.full(int(inverse.max()) + 1, -1, dtype=np.int64)
+        rank[np.asarray(positions, dtype=np.int64)] = np.arange(len(positions))
+        r = rank[inverse]
+        hit = r >= 0
+        m = np.zeros((len(positions), n_feats), dtype=bool)
+        m[r[hit], feat_of[hit]] = True
+        packed = np.packbits(m, axis=1, bitorder="little")
+        return [int.from_bytes(row.tobytes(), "little") for row in packed]
+
+    return bits
 
 
 def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -211,6 +285,26 @@ class BaseIndex:
         common phrasing: they say nothing about provenance) and left out."""
         raise NotImplementedError
 
+    def _posting_arrays(self, hashes: Iterable[int], max_df: int) -> tuple[list[int], Any, Any, list[Any] | None]:
+        """:meth:`_postings` as numpy arrays: (features kept, their postings one after the
+        other as int64, how many each has, and None; or, when the backend keys are not
+        integers, the postings as positions into the last item, the keys in sorted order)."""
+        import numpy as np
+
+        postings = self._postings(hashes, max_df)
+        feats = list(postings)
+        if not feats:
+            return [], None, None, None
+        lists = [postings[h] for h in feats]
+        lens = np.fromiter((len(x) for x in lists), dtype=np.int64, count=len(lists))
+        total = int(lens.sum())
+        keys = list(itertools.chain.from_iterable(lists))
+        if all(isinstance(x, int) for x in keys):
+            return feats, np.fromiter(keys, dtype=np.int64, count=total), lens, None
+        table = sorted(set(keys))  # document ids (the memory index): numbered in sorted order
+        number = {key: n for n, key in enumerate(table)}
+        return feats, np.fromiter((number[x] for x in keys), dtype=np.int64, count=total), lens, table
+
     def _resolve(self, keys: list[Any]) -> dict[Any, str]:
         """Backend keys -> document ids (keys of removed documents are left out)."""
         raise NotImplementedError
@@ -240,22 +334,127 @@ class BaseIndex:
     ) -> list[list[tuple[str, int]]]:
         """:meth:`lookup` for several feature sets at once (an article and its stretches):
         each feature's postings are read once, whatever the number of sets holding it."""
-        sets = [set(g) for g in groups]
-        postings = self._postings(set().union(*sets), max_df) if sets else {}
         ranked = []
+        for counted in self._counted(groups, max_df):
+            if counted is None:
+                ranked.append([])
+                continue
+            keys, counts, _, rarity = counted
+            order = _best_first(keys, counts, min_shared, rarity)[: k * 2]
+            ranked.append([(keys[j], int(counts[j])) for j in order])
+        names = self._resolve_keys({key for top in ranked for key, _ in top})
+        return [[(names[key], n) for key, n in top if key in names][:k] for top in ranked]
+
+    def lookup_texts(
+        self,
+        hashes: Iterable[int],
+        *,
+        max_df: int,
+        k: int,
+        min_shared: int = 1,
+        same_text: float = 0.8,
+        pool: int = 256,
+    ) -> list[TextHit]:
+        """The ``k`` distinct *texts* sharing most features with ``hashes``, best first.
+
+        Documents are ranked by shared features (as :meth:`lookup`); among the best
+        ``pool`` of them, a document whose shared features are, for at least ``same_text``
+        of them, also held by a better-ranked text's lead document carries that text as far
+        as these features show (a reprint, a syndicated or spun copy, a page that took part
+        of it): it joins that text as a copy instead of taking a rank of its own. So copies
+        count once, and ``k`` texts leave room for sources that share fewer features than
+        the crowd of copies of a better one (a copy must also share at least ``OF_LEAD`` of
+        what the lead shares: a page holding a stock phrase of it is no copy). Each :class:`TextHit` lists its copies (best
+        first); documents of the pool that join no text among the first ``k`` are left out."""
+        return self.search(
+            hashes, max_df=max_df, k=k, min_shared=min_shared, same_text=same_text, pool=pool
+        )[0]
+
+    def search(
+        self,
+        hashes: Iterable[int],
+        parts: Sequence[Iterable[int]] = (),
+        *,
+        max_df: int,
+        k: int,
+        per_part: int = 1,
+        min_shared: int = 1,
+        same_text: float = 0.8,
+        pool: int = 256,
+    ) -> tuple[list[TextHit], list[list[tuple[str, int]]]]:
+        """(:meth:`lookup_texts` of ``hashes``, :meth:`lookup_many` of ``parts`` with
+        ``k=per_part``) in one read of the postings: what ``check`` asks for an article and
+        its stretches."""
+        counted = self._counted([hashes, *parts], max_df, memberships=True)
+        flat = []
+        for c in counted[1:]:
+            if c is None:
+                flat.append([])
+            else:
+                keys, counts, _, rarity = c
+                flat.append([(keys[j], int(counts[j])) for j in _best_first(keys, counts, 1, rarity)[: per_part * 2]])
+        wanted = {key for top in flat for key, _ in top}
+        groups: list[list[int]] = []
+        if counted[0] is not None and k >= 1:
+            keys, counts, member, rarity = counted[0]
+            order = _best_first(keys, counts, min_shared, rarity)[: max(pool, k)]
+            groups = _group_texts(order, counts, member, k, same_text) if order else []
+            wanted |= {keys[j] for g in groups for j in g}
+        names = self._resolve_keys(wanted)
+        texts = []
+        if groups:
+            rank = {j: n for n, j in enumerate(order)}
+            for g in groups:  # a removed document (a stale posting) is left out, its text too if it led
+                if keys[g[0]] not in names:
+                    continue
+                kept = [j for j in g if keys[j] in names]
+                texts.append(TextHit(
+                    names[keys[g[0]]], int(counts[g[0]]),
+                    tuple((names[keys[j]], int(counts[j])) for j in kept[1:]),
+                    tuple(rank[j] for j in kept),
+                ))
+        parts_out = [[(names[key], n) for key, n in top if key in names][:per_part] for top in flat]
+        return texts, parts_out
+
+    def _resolve_keys(self, keys: set[Any]) -> dict[Any, str]:
+        return self._resolve(sorted(keys)) if keys else {}
+
+    def _counted(
+        self, groups: Sequence[Iterable[int]], max_df: int, *, memberships: bool = False
+    ) -> list[tuple[list[Any], Any, Callable[[list[int]], list[int]] | None, Any] | None]:
+        """Per feature set: (backend keys, how many of the set's features each holds, with
+        ``memberships`` a function giving for positions into the keys the bit set of the
+        set's features each holds, and how rare the features each holds are: see
+        :func:`_best_first`), or None when no feature of the set is kept. Keys are in
+        ascending order (ties then go to the lower document number, or id)."""
+        import numpy as np
+
+        sets = [set(g) for g in groups]
+        feats, flat, lens, table = self._posting_arrays(set().union(*sets), max_df) if sets else ([], None, None, None)
+        if not feats:
+            return [None for _ in sets]
+        starts = np.concatenate(([0], np.cumsum(lens)))
+        where = {h: n for n, h in enumerate(feats)}
+        out: list[tuple[list[Any], Any, Callable[[list[int]], list[int]] | None, Any] | None] = []
         for hashes in sets:
-            counts: dict[Any, int] = defaultdict(int)
-            for h in hashes:
-                for key in postings.get(h, ()):
-                    counts[key] += 1
-            # ties by backend key (document number or id), so the order is the same every run
-            ranked.append(heapq.nsmallest(
-                k * 2,
-                ((n, key) for key, n in counts.items() if n >= min_shared),
-                key=lambda x: (-x[0], x[1]),
-            ))
-        names = self._resolve(list({key for top in ranked for _, key in top}))
-        return [[(names[key], n) for n, key in top if key in names][:k] for top in ranked]
+            sel = [where[h] for h in hashes if h in where]
+            if not sel:
+                out.append(None)
+                continue
+            if len(sel) == len(feats):
+                sel = list(range(len(feats)))
+                docs = flat
+            else:
+                sel.sort()
+                docs = np.concatenate([flat[starts[i] : starts[i + 1]] for i in sel])
+            uniq, inverse, counts = np.unique(docs, return_inverse=True, return_counts=True)
+            keys = uniq.tolist() if table is None else [table[u] for u in uniq.tolist()]
+            feat_of = np.repeat(np.arange(len(sel)), lens[sel])
+            weight = (1_000_000 // lens[sel])[feat_of]  # per posting: its feature's rarity
+            rarity = np.bincount(inverse, weights=weight, minlength=len(uniq)).astype(np.int64)
+            member = _membership(inverse, feat_of, len(sel)) if memberships else None
+            out.append((keys, counts, member, rarity))
+        return out
 
     def add(
         self,
