@@ -43,7 +43,7 @@ from typing import Any
 
 import unspun
 from bench.synth import REAL_FILES, Synth, data_dir, read_real, sentences
-from unspun.fingerprint import classify_word, features, word_info
+from unspun.fingerprint import clear_word_caches, features
 from unspun.lexicon import default_lexicon
 from unspun.models import Document
 
@@ -212,7 +212,7 @@ def index_facts(path: Path) -> dict[str, Any]:
     disk = sum(
         Path(str(path) + s).stat().st_size for s in ("", "-wal") if Path(str(path) + s).exists()
     )
-    post = br.get("postings", {}).get("bytes", 0)
+    post = sum(br.get(t, {}).get("bytes", 0) for t in ("postings", "segments"))
     return {
         "stats": st,
         "dbstat": br,
@@ -232,8 +232,7 @@ def time_unspun_add(docs: list[Document], path: Path, cold: bool) -> dict[str, f
     """Seconds for open_index(create) + add + close. ``cold`` empties the word caches."""
     _rm_db(path)
     if cold:
-        classify_word.cache_clear()
-        word_info.cache_clear()
+        clear_word_caches()
     t0, c0 = _now(), _cpu()
     idx = unspun.open_index(path, create=True)
     idx.add(docs)
@@ -582,11 +581,12 @@ def _size_fn(idx: unspun.SQLiteIndex) -> Callable[[], int]:
 
 
 def postings_read(idx: unspun.SQLiteIndex, feats: set[int], max_df: int) -> tuple[int, int]:
-    """(posting rows read, features stop-listed) by one look-up, counted with the same SQL."""
+    """(postings read, features stop-listed) by one look-up: min(df, max_df + 1) per feature."""
     rows = 0
     stopped = 0
+    lists = idx._postings(feats, 1 << 31)  # every list whole: its length is the feature's df
     for h in feats:
-        r = len(idx.conn.execute("SELECT doc FROM postings WHERE h = ? LIMIT ?", (h, max_df + 1)).fetchall())
+        r = min(len(lists.get(h, ())), max_df + 1)
         if r > max_df:
             stopped += 1
         else:
@@ -601,7 +601,7 @@ def latency(db: Path, n_queries: int, seed: int, repeats: int) -> dict[str, Any]
         queries = make_queries(idx, n_queries, seed)
         size_fn = _size_fn(idx)
         plan = idx.conn.execute(
-            "EXPLAIN QUERY PLAN SELECT doc FROM postings WHERE h = ? LIMIT ?", (0, 1)
+            "EXPLAIN QUERY PLAN SELECT h, docs FROM postings WHERE h IN (?, ?)", (0, 1)
         ).fetchall()
         # warm-up: the whole set once (page cache, word caches)
         for q in queries:
