@@ -27,7 +27,7 @@ from .common import families_and_sites
 from .filters import compile_filter
 from .rows import ALIGN_SCHEMA, align_rows, feature_rows
 from .settings import ScanSettings
-from .sql import META_COLUMNS, candidate_pairs, frequent_features, oriented_pairs
+from .sql import META_COLUMNS, candidate_pairs_by_feature, frequent_features, oriented_pairs
 
 FEATURE_BATCH = 500
 
@@ -154,7 +154,7 @@ def run_spark(out: Path, st: ScanSettings, *, workers: int | None = None,
         max_df = st.max_df or default_max_df(n_docs)
         _read(spark, out, "features").createOrReplaceTempView("f")
         docs.selectExpr(*META_COLUMNS.split(", ")).createOrReplaceTempView("m")
-        cand = spark.sql(candidate_pairs("f", max_df, st.min_shared)).persist()
+        cand = spark.sql(candidate_pairs_by_feature("f", max_df, st.min_shared)).persist()
         cand.createOrReplaceTempView("c")
         n_cand = cand.count()
         where, params = compile_filter(st.filter, "spark")
