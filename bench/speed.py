@@ -59,6 +59,7 @@ TARGETS = {
     "rss_growth": 1.25,  # "flat": peak RSS at the largest size <= 1.25x the smallest
     "retrieve_p90_ms_at_1m": 5.0,
     "check_p90_ms_at_1m": 300.0,
+    "build_rate_1m_vs_10k": 0.5,  # average build docs/s at 1M >= half the 10k rate
 }
 
 
@@ -359,17 +360,20 @@ class _Timed:
     def __init__(self, it: Iterator[Document]) -> None:
         self.it = it
         self.seconds = 0.0
+        self.cpu = 0.0
 
     def __iter__(self) -> Iterator[Document]:
         it = self.it
         while True:
-            t0 = _now()
+            t0, c0 = _now(), _cpu()
             try:
                 d = next(it)
             except StopIteration:
                 self.seconds += _now() - t0
+                self.cpu += _cpu() - c0
                 return
             self.seconds += _now() - t0
+            self.cpu += _cpu() - c0
             yield d
 
 
@@ -393,9 +397,9 @@ def child_build(n: int, db: Path, folder: Path, seed: int, batch_size: int) -> d
     _rm_db(db)
     segments: list[dict[str, Any]] = []
     done = 0
-    last = (0, 0.0, 0.0)  # docs, wall, synth seconds at the last mark
+    last = (0, 0.0, 0.0, 0.0, 0.0)  # docs, wall, synth seconds, CPU, synth CPU at the last mark
     step = max(batch_size, n // 20)
-    t_start = _now()
+    t_start, c_start = _now(), _cpu()
 
     def progress(k: int) -> None:
         nonlocal done, last
@@ -405,21 +409,26 @@ def child_build(n: int, db: Path, folder: Path, seed: int, batch_size: int) -> d
             syn = timed.seconds
             seg_add = (wall - last[1]) - (syn - last[2])
             rate = (done - last[0]) / seg_add if seg_add > 0 else float("nan")
+            cpu, syn_cpu = _cpu() - c_start, timed.cpu
+            seg_cpu = (cpu - last[3]) - (syn_cpu - last[4])
+            cpu_rate = (done - last[0]) / seg_cpu if seg_cpu > 0 else float("nan")
             segments.append(
                 {"docs": done, "wall_s": round(wall, 2), "synth_s": round(syn, 2),
-                 "segment_docs_per_s": round(rate, 1), "rss_kb": _status_kb("VmRSS")}
+                 "segment_docs_per_s": round(rate, 1), "segment_docs_per_cpu_s": round(cpu_rate, 1),
+                 "rss_kb": _status_kb("VmRSS"), "load_avg": os.getloadavg()[0]}
             )  # fmt: skip
             _log(
-                f"build {_label(n)}: {done:,} docs, {wall:,.0f} s, {rate:,.0f} docs/s (segment, "
-                f"synthesis excluded), RSS {_status_kb('VmRSS') / 1024:,.0f} MB"
+                f"build {_label(n)}: {done:,} docs, {wall:,.0f} s, {rate:,.0f} docs/s, {cpu_rate:,.0f} "
+                f"docs/CPU s (segment, synthesis excluded), RSS {_status_kb('VmRSS') / 1024:,.0f} MB"
             )
-            last = (done, wall, syn)
+            last = (done, wall, syn, cpu, syn_cpu)
 
     idx = unspun.open_index(db, create=True)
     res = idx.add(timed, batch_size=batch_size, progress=progress)
     idx.close()
     wall = _now() - t_start
     add_s = wall - timed.seconds
+    add_cpu = _cpu() - c_start - timed.cpu
     rss_after = _status_kb("VmRSS")
     facts = index_facts(db)
     return {
@@ -433,6 +442,8 @@ def child_build(n: int, db: Path, folder: Path, seed: int, batch_size: int) -> d
         "synthesis_seconds": timed.seconds,
         "add_seconds": add_s,
         "docs_per_s": n / add_s,
+        "add_cpu_seconds": add_cpu,
+        "docs_per_cpu_s": n / add_cpu,
         "segments": segments,
         "batch_size": batch_size,
         "rss_start_kb": rss_start,
@@ -711,6 +722,20 @@ def evaluate_targets(res: dict[str, Any]) -> list[dict[str, Any]]:
             ),
             "met": worst <= TARGETS["beyond_text_bytes_per_doc"],
         })
+        first, big_b = scale[0], scale[-1]
+        if big_b["n"] >= 1_000_000 and first["n"] <= 10_000 and "docs_per_cpu_s" in big_b["build"]:
+            w = big_b["build"]["docs_per_s"] / first["build"]["docs_per_s"]
+            c = big_b["build"]["docs_per_cpu_s"] / first["build"]["docs_per_cpu_s"]
+            met_r: bool | str = w >= TARGETS["build_rate_1m_vs_10k"]
+            if (c >= TARGETS["build_rate_1m_vs_10k"]) != met_r:
+                met_r = f"wall {_yes(w >= TARGETS['build_rate_1m_vs_10k'])}, CPU {_yes(c >= TARGETS['build_rate_1m_vs_10k'])}"
+            out.append({
+                "target": "build rate at 1M >= half the rate at 10k",
+                "measured": f"{first['build']['docs_per_s']:,.0f} → {big_b['build']['docs_per_s']:,.0f} docs/s "
+                f"wall ({w:.2f}x), {first['build']['docs_per_cpu_s']:,.0f} → "
+                f"{big_b['build']['docs_per_cpu_s']:,.0f} docs per CPU second ({c:.2f}x)",
+                "met": met_r,
+            })
         last = scale[-1]["build"]
         r0, r1 = _rss_span(last)
         growth = r1 / r0 if r0 else float("nan")
@@ -828,17 +853,18 @@ def write_markdown(res: dict[str, Any], path: Path) -> None:
       "B-tree page slack and free pages. The breakdown by table (dbstat) is in the scale table below.\n")
     scale = res["scale"]
     a("## 2. Scale: build\n")
-    a("| documents | real + synthetic | words/doc | build docs/s (synthesis excluded) | last 5% docs/s | build wall | peak RSS (VmHWM) | RSS before add | RSS at 10% → end | file on disk | file B/doc | text B/doc | beyond text B/doc | postings B/doc | postings/doc |")
-    a("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    a("| documents | real + synthetic | words/doc | build docs/s (synthesis excluded) | build docs per CPU s | last 5% docs/s | build wall | peak RSS (VmHWM) | RSS before add | RSS at 10% → end | file on disk | file B/doc | text B/doc | beyond text B/doc | postings B/doc | postings/doc |")
+    a("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for s in scale:
         if "build" not in s:
-            a(f"| {_label(s['n'])} | skipped: {s.get('skipped', '')} |||||||||||")
+            a(f"| {_label(s['n'])} | skipped: {s.get('skipped', '')} ||||||||||||")
             continue
         b = s["build"]
         i = b["index"]
         r0, r1 = _rss_span(b)
         a(f"| {_label(s['n'])} | {b['real_documents']:,} + {b['synthetic_documents']:,} | "
-          f"{s['words_per_doc']:.0f} | {b['docs_per_s']:,.0f} | {b['segments'][-1]['segment_docs_per_s']:,.0f} | "
+          f"{s['words_per_doc']:.0f} | {b['docs_per_s']:,.0f} | {b.get('docs_per_cpu_s', float('nan')):,.0f} | "
+          f"{b['segments'][-1]['segment_docs_per_s']:,.0f} | "
           f"{b['wall_seconds'] / 60:.1f} min | "
           f"{_mb(b['vm_hwm_kb'])} | {_mb(b['rss_before_add_kb'])} | {_mb(r0)} → {_mb(r1)} | {i['disk_bytes'] / 1e9:.2f} GB | "
           f"{i['file_bytes_per_doc']:,.0f} | {i['text_bytes_per_doc']:,.0f} | "
@@ -878,6 +904,14 @@ def write_markdown(res: dict[str, Any], path: Path) -> None:
         for s in built:
             segs = s["build"]["segments"]
             a(f"- {_label(s['n'])}: " + ", ".join(f"{g['segment_docs_per_s']:,.0f}" for g in segs))
+        if any("segment_docs_per_cpu_s" in g for s in built for g in s["build"]["segments"]):
+            a("\nThe same in documents per CPU second of the build process (less disturbed by other "
+              "work on the machine), and the 1-minute load average at each mark:\n")
+            for s in built:
+                segs = s["build"]["segments"]
+                a(f"- {_label(s['n'])}: " + ", ".join(
+                    f"{g.get('segment_docs_per_cpu_s', float('nan')):,.0f} ({g.get('load_avg', float('nan')):.1f})"
+                    for g in segs))
         a("")
     if res.get("append_test"):
         at = res["append_test"]
