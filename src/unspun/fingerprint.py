@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import re
 import string
+import threading
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -174,22 +175,30 @@ def streams(words: Iterable[str]) -> tuple[list[str], list[str]]:
 
 
 class _Vocabulary(dict):
-    """Folded word -> row of :data:`_KINDS` / :data:`_HASHES` (:func:`word_info` of the word),
-    so that a batch's words become two numpy gathers instead of a Python loop per word."""
+    """Folded word -> row of :attr:`kinds` / :attr:`hashes` (:func:`word_info` of the word),
+    so that a batch's words become two numpy gathers instead of a Python loop per word.
+    Words are added under a lock (the service checks in threads); a full vocabulary is
+    replaced by a new one, never emptied under a reader."""
 
-    kinds = np.zeros(1 << 16, dtype=np.int8)
-    hashes = np.zeros(1 << 16, dtype=np.uint64)
+    def __init__(self) -> None:
+        super().__init__()
+        self.kinds = np.zeros(1 << 16, dtype=np.int8)
+        self.hashes = np.zeros(1 << 16, dtype=np.uint64)
+        self.lock = threading.Lock()
 
     def __missing__(self, word: str) -> int:
-        i = len(self)
-        if i >= len(self.kinds):
-            _Vocabulary.kinds = np.concatenate([self.kinds, np.zeros_like(self.kinds)])
-            _Vocabulary.hashes = np.concatenate([self.hashes, np.zeros_like(self.hashes)])
         kind, h = word_info(word)
-        self.kinds[i] = kind
-        self.hashes[i] = h
-        self[word] = i
-        return i
+        with self.lock:
+            if word in self:  # another thread added it meanwhile
+                return dict.__getitem__(self, word)
+            i = len(self)
+            if i >= len(self.kinds):
+                self.kinds = np.concatenate([self.kinds, np.zeros_like(self.kinds)])
+                self.hashes = np.concatenate([self.hashes, np.zeros_like(self.hashes)])
+            self.kinds[i] = kind
+            self.hashes[i] = h
+            self[word] = i
+            return i
 
 
 _VOCAB = _Vocabulary()
@@ -200,9 +209,10 @@ _VOCAB_MAX = 2_000_000
 def clear_word_caches() -> None:
     """Forget every word seen (what a fresh process starts with): the lru caches of
     :func:`classify_word` and :func:`word_info` and the batch vocabulary."""
+    global _VOCAB
     classify_word.cache_clear()
     word_info.cache_clear()
-    _VOCAB.clear()
+    _VOCAB = _Vocabulary()
 
 
 def _ranges(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -262,11 +272,13 @@ def features_arrays(
     n_docs = len(lens)
     if not n_docs:
         return []
+    global _VOCAB
     if len(_VOCAB) > _VOCAB_MAX:
-        _VOCAB.clear()
-    ids = np.array([*map(_VOCAB.__getitem__, words)], dtype=np.int64)
-    kinds = _VOCAB.kinds[ids]
-    hashes = _VOCAB.hashes[ids]
+        _VOCAB = _Vocabulary()
+    vocab = _VOCAB
+    ids = np.array([*map(vocab.__getitem__, words)], dtype=np.int64)
+    kinds = vocab.kinds[ids]  # read after every id of the batch was given out
+    hashes = vocab.hashes[ids]
     doc = np.repeat(np.arange(n_docs, dtype=np.int64), np.asarray(lens, dtype=np.int64))
     w = params.window if winnowed else 1
     parts_d, parts_h = [], []
