@@ -105,16 +105,20 @@ def _sorted_postings(h: np.ndarray, nums: np.ndarray) -> tuple[np.ndarray, np.nd
     return (key >> np.uint64(32)).astype(np.uint32), (key & np.uint64(_U32)).astype(np.uint32)
 
 
-def _pack(hs: np.ndarray, docs: np.ndarray) -> list[tuple[int, bytes]]:
+def _pack(hs: np.ndarray, docs: np.ndarray, chunk: int = 100_000) -> Iterator[tuple[int, bytes]]:
     """Sorted postings (:func:`_sorted_postings`) -> one (feature, packed document list) row
-    per feature, in feature order."""
+    per feature, in feature order; made ``chunk`` rows at a time (a merge at a million
+    documents has millions of rows: they are never all held as Python objects)."""
     if not len(hs):
-        return []
+        return
     raw = docs.astype("<u4").tobytes()
     cuts = np.flatnonzero(hs[1:] != hs[:-1]) + 1
-    starts = np.concatenate(([0], cuts)).tolist()
-    ends = np.concatenate((cuts, [len(hs)])).tolist()
-    return [(f, raw[4 * a : 4 * b]) for f, a, b in zip(hs[starts].tolist(), starts, ends, strict=True)]
+    starts = np.concatenate(([0], cuts))
+    ends = np.concatenate((cuts, [len(hs)]))
+    for k in range(0, len(starts), chunk):
+        st, en = starts[k : k + chunk].tolist(), ends[k : k + chunk].tolist()
+        blobs = [raw[4 * a : 4 * b] for a, b in zip(st, en, strict=True)]
+        yield from zip(hs[starts[k : k + chunk]].tolist(), blobs, strict=True)
 
 
 def _segment(hs_blob: bytes, docs_blob: bytes) -> tuple[np.ndarray, np.ndarray]:
