@@ -844,9 +844,9 @@ def write_markdown(res: dict[str, Any], path: Path) -> None:
     a(f"| file bytes / document (`page_size × page_count`) | {ix['file_bytes_per_doc']:,.0f} |")
     a(f"| stored text bytes / document (UTF-8) | {ix['text_bytes_per_doc']:,.0f} |")
     a(f"| **beyond stored text / document** (`stats()['index_bytes_per_document']`) | {st['index_bytes_per_document']:,.0f} |")
-    a(f"| of which the postings B-tree / document | {ix['postings_bytes_per_doc']:,.0f} |")
+    a(f"| of which the postings (table and segments) / document | {ix['postings_bytes_per_doc']:,.0f} |")
     a(f"| postings / document | {ix['postings_per_doc']:.1f} |")
-    a(f"| bytes / posting (postings B-tree) | {ix['postings_bytes_per_posting']:.1f} |")
+    a(f"| bytes / posting (postings table and segments) | {ix['postings_bytes_per_posting']:.1f} |")
     a("")
     a("`stats()` computes *beyond stored text* as (file bytes − sum of UTF-8 text bytes) ÷ documents: "
       "it includes the postings, the `docs` rows' id and metadata JSON, the unique index on `id`, "
@@ -931,9 +931,11 @@ def write_markdown(res: dict[str, Any], path: Path) -> None:
     a(f"Each query: {QUERY_WORDS:,}-word target article from passages of 4-6 documents of that index, "
       f"spun at {QUERY_SPIN:.0%} (synonym swaps of content words), joined. Per query the median of "
       "the repeats, then percentiles over queries. *features/query* = the distinct hashes `retrieve` "
-      "passes to `index.lookup` (captured from a call; one SQL statement each); *postings "
-      "read* = rows of the features kept; *stop-listed* = features held by more than max_df "
-      "documents (each still reads max_df + 1 rows before it is dropped); `fingerprint` = "
+      "passes to `index.lookup` (captured from a call; schema 2 reads their `postings` rows in one "
+      "statement and binary-searches each segment; schema 1 made one SQL statement each); *postings "
+      "read* = min(df, max_df + 1) per feature, the rows schema 1 read (schema 2 reads the kept "
+      "features' lists whole, and only the length of a longer one); *stop-listed* = features held by "
+      "more than max_df documents; `fingerprint` = "
       "`features(article)` alone; *size* = the call `retrieve` makes to pick max_df "
       f"(`{_size_label(res)}`); "
       "`retrieve` = `unspun.retrieve(article, index, k=10)` (all of it); "
