@@ -150,6 +150,12 @@ class Lexicon:
             return ga[0] == gb[0]
         return not set(ga).isdisjoint(gb)
 
+    def classify(self, term: str) -> tuple[bool, bool, str]:
+        """(:meth:`is_stopword`, :meth:`has_synonyms`, :meth:`canonical`) of ``term``,
+        normalised once (fingerprinting asks all three of every new word)."""
+        t = normalize_term(term)
+        return t in self.stopwords, t in self._index, self._canon.get(t, t)
+
     def has_synonyms(self, term: str) -> bool:
         """True if ``term`` appears in some synonym group (a spinner could replace it)."""
         return normalize_term(term) in self._index

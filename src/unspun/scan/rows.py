@@ -14,9 +14,10 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+import numpy as np
 import pyarrow as pa
 
-from ..fingerprint import FingerprintParams, features_many
+from ..fingerprint import FingerprintParams, features_arrays, features_many
 from ..models import Document, IngestFailure
 from .settings import ScanSettings
 from .trace import spin_words, trace_sources
@@ -118,13 +119,13 @@ def feature_rows(
     dids: Sequence[int], texts: Sequence[str], params: FingerprintParams
 ) -> tuple[list[int], list[int]]:
     """(did, hash) columns: each document's winnowed features, as ``unspun index`` stores them."""
-    out_d: list[int] = []
-    out_h: list[int] = []
-    for did, feats in zip(dids, features_many(texts, params), strict=True):
-        hs = sorted(feats)
-        out_d.extend([did] * len(hs))
-        out_h.extend(hs)
-    return out_d, out_h
+    feats = features_arrays(texts, params)
+    if not feats:
+        return [], []
+    lens = np.fromiter(map(len, feats), dtype=np.int64, count=len(feats))
+    out_d = np.repeat(np.asarray(dids, dtype=np.int64), lens)
+    out_h = np.concatenate([np.sort(f) for f in feats])  # each document's hashes ascending
+    return out_d.tolist(), out_h.tolist()
 
 
 def order_key(date: str | None, doc_id: str) -> tuple[bool, str, str]:

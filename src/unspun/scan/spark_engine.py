@@ -27,7 +27,7 @@ from .common import families_and_sites
 from .filters import compile_filter
 from .rows import ALIGN_SCHEMA, align_rows, feature_rows
 from .settings import ScanSettings
-from .sql import META_COLUMNS, candidate_pairs, frequent_features, oriented_pairs
+from .sql import META_COLUMNS, candidate_pairs_by_feature, frequent_features, oriented_pairs
 
 FEATURE_BATCH = 500
 
@@ -125,6 +125,30 @@ def _write(df: Any, out: Path, stage: str) -> None:
     df.write.mode("overwrite").parquet(str(stages.stage_dir(out, stage)))
 
 
+def spark_pairs(spark: Any, out: Path, st: ScanSettings, docs: Any, log: Callable[[str], None],
+                candidates: Callable[[str, int, int], str] = candidate_pairs_by_feature) -> None:
+    """The ``pairs`` stage on Spark (``candidates``: the SQL of the candidate pairs;
+    :func:`unspun.scan.sql.candidate_pairs`, the self-join, gives the same rows slower)."""
+    t0 = time.time()
+    stages.clear(out, "pairs")
+    n_docs = stages.marker(out, "docs")["rows"]
+    max_df = st.max_df or default_max_df(n_docs)
+    _read(spark, out, "features").createOrReplaceTempView("f")
+    docs.selectExpr(*META_COLUMNS.split(", ")).createOrReplaceTempView("m")
+    cand = spark.sql(candidates("f", max_df, st.min_shared)).persist()
+    cand.createOrReplaceTempView("c")
+    n_cand = cand.count()
+    where, params = compile_filter(st.filter, "spark")
+    pairs = spark.sql(oriented_pairs("c", "m", where, st.max_sources), args=params or None)
+    pairs.write.mode("overwrite").parquet(str(stages.stage_dir(out, "pairs")))
+    freq = [r[0] for r in spark.sql(frequent_features("f", max_df)).collect()]
+    stages.write_table(out, "pairs", pa.table({"hash": pa.array(freq, pa.int32())}), "frequent")
+    cand.unpersist()
+    n = _read(spark, out, "pairs").count()
+    stages.complete(out, "pairs", n, t0, engine="spark", max_df=max_df, candidates_before_filter=n_cand)
+    log(f"pairs: {n} candidate pairs ({n_cand} before the filter; max_df {max_df})")
+
+
 def run_spark(out: Path, st: ScanSettings, *, workers: int | None = None,
               log: Callable[[str], None] = lambda s: None, memory: int | None = None) -> None:
     """Run every stage not yet complete, in order, on Spark (``memory``: driver memory in
@@ -148,25 +172,7 @@ def run_spark(out: Path, st: ScanSettings, *, workers: int | None = None,
         stages.complete(out, "features", n, t0, engine="spark")
         log(f"features: {n} rows")
     if not stages.is_complete(out, "pairs"):
-        t0 = time.time()
-        stages.clear(out, "pairs")
-        n_docs = stages.marker(out, "docs")["rows"]
-        max_df = st.max_df or default_max_df(n_docs)
-        _read(spark, out, "features").createOrReplaceTempView("f")
-        docs.selectExpr(*META_COLUMNS.split(", ")).createOrReplaceTempView("m")
-        cand = spark.sql(candidate_pairs("f", max_df, st.min_shared)).persist()
-        cand.createOrReplaceTempView("c")
-        n_cand = cand.count()
-        where, params = compile_filter(st.filter, "spark")
-        pairs = spark.sql(oriented_pairs("c", "m", where, st.max_sources), args=params or None)
-        pairs.write.mode("overwrite").parquet(str(stages.stage_dir(out, "pairs")))
-        freq = [r[0] for r in spark.sql(frequent_features("f", max_df)).collect()]
-        stages.write_table(out, "pairs", pa.table({"hash": pa.array(freq, pa.int32())}), "frequent")
-        cand.unpersist()
-        n = _read(spark, out, "pairs").count()
-        stages.complete(out, "pairs", n, t0, engine="spark", max_df=max_df,
-                        candidates_before_filter=n_cand)
-        log(f"pairs: {n} candidate pairs ({n_cand} before the filter; max_df {max_df})")
+        spark_pairs(spark, out, st, docs, log)
     if not stages.is_complete(out, "alignments"):
         t0 = time.time()
         stages.clear(out, "alignments")

@@ -35,17 +35,19 @@ def row_doc(doc_id: str, text: str, meta: Any) -> Document:
 
 
 def check_meta(
-    where: object, meta: dict[str, str], wanted: FingerprintParams | None, *, schema_checked: bool = False
+    where: object, meta: dict[str, str], wanted: FingerprintParams | None, *, schema_checked: bool = False,
+    schemas: Sequence[str] = (str(SCHEMA_VERSION),), schema_now: int = SCHEMA_VERSION,
 ) -> FingerprintParams:
     """The fingerprint settings an index was built with, from its ``meta`` table; raises
     IndexMismatchError when this unspun cannot read it (another schema, fingerprint
     scheme or word lists) or when ``wanted`` differs. ``schema_checked``: the backend
-    versions its schema itself (PostgreSQL's migrations), skip ``schema_version``."""
+    versions its schema itself (PostgreSQL's migrations), skip ``schema_version``;
+    ``schemas``: the versions the backend reads, ``schema_now`` the one it writes."""
     who = meta.get("created_by", "an unknown version")
-    if not schema_checked and meta.get("schema_version") != str(SCHEMA_VERSION):
+    if not schema_checked and meta.get("schema_version") not in schemas:
         raise IndexMismatchError(
             f"{where}: index schema {meta.get('schema_version')} (built by {who}); "
-            f"this unspun {__version__} reads schema {SCHEMA_VERSION}: rebuild the index"
+            f"this unspun {__version__} reads schema {schema_now}: rebuild the index"
         )
     try:
         stored = FingerprintParams.from_dict(json.loads(meta["params"]))
@@ -191,6 +193,11 @@ class BaseIndex:
     def _storage_problem(self, doc: Document) -> str | None:
         """Why this backend cannot store ``doc`` although it is a valid document, or None."""
         return None
+
+    def _batch_features(self, texts: list[str]) -> list[Any]:
+        """The features of each text of a batch, as :meth:`_write_batch` takes them (sets
+        here; a backend may take :func:`unspun.fingerprint.features_arrays` instead)."""
+        return features_many(texts, self.params)
 
     def _existing_texts(self, ids: list[str]) -> dict[str, str]:
         """Stored text of those of ``ids`` already in the index (one query per batch)."""
@@ -506,7 +513,7 @@ class BaseIndex:
                     result.replaced += 1
             if todo:
                 docs = list(todo.values())
-                feats = features_many([d.text for d, _ in docs], self.params)
+                feats = self._batch_features([d.text for d, _ in docs])
                 vectors = None
                 if self.semantic:
                     from ..semantic.vectors import embed_texts

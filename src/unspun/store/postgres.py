@@ -39,7 +39,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -448,6 +448,10 @@ class PostgresIndex(BaseIndex):
             else:
                 frequent[h] = len(docs)
         return out
+
+    def posting_pairs(self) -> Iterator[tuple[int, int]]:
+        """Every (feature hash, document number) stored (a whole scan of the postings)."""
+        return iter(self._read("SELECT h, doc FROM postings"))
 
     def _resolve(self, keys: list[Any]) -> dict[Any, str]:
         if not keys:

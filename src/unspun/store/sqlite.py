@@ -1,11 +1,32 @@
 """The default index: one SQLite file, no server.
 
-Schema (version 1)::
+Schema (version 2)::
 
     meta(key PRIMARY KEY, value)          schema_version, fingerprint params, created_by,
-                                          deletions (bumped whenever postings are deleted)
+                                          deletions (bumped whenever postings are deleted),
+                                          fresh_docs (documents whose postings are in segments)
     docs(num INTEGER PRIMARY KEY AUTOINCREMENT, id UNIQUE, text, meta JSON)
-    postings(h, doc, PRIMARY KEY (h, doc)) WITHOUT ROWID
+    postings(h INTEGER PRIMARY KEY, docs BLOB)          one row per feature: its documents
+    segments(id INTEGER PRIMARY KEY, version, hs BLOB, docs BLOB)   the postings of the
+                                          documents added lately, one row per add batch
+
+``h`` is the feature hash as an unsigned 32-bit number (a rowid of at most 5 bytes);
+``docs`` the numbers of the documents holding it, ascending, each a little-endian uint32.
+An ``add`` batch writes its postings as one ``segments`` row: two parallel uint32 arrays,
+sorted by feature then document. That is one sequential write however large the index
+(a batch used to dirty a page of the postings B-tree per posting). Once the segments hold
+the postings of ``max(MERGE_MIN_DOCS, MERGE_SHARE x the other documents)`` documents they
+are merged into ``postings`` in one pass in feature order, so each page of ``postings``
+is written once per merge instead of once per batch; past ``MAX_SEGMENTS`` rows the
+segments are first compacted into one. Document numbers only grow, so a feature's list in
+``postings`` comes before its entries in the segments, and those go in segment order: a
+look-up reads the ``postings`` rows of its features in one statement and binary-searches
+the segments, which each reader holds in memory (loaded once per segment version).
+
+Schema version 1 (before the packed postings) kept one row per posting,
+``postings(h, doc, PRIMARY KEY (h, doc)) WITHOUT ROWID``. Such an index opens
+read-only as it is; opened for writing it is migrated to version 2 first, in one
+transaction (an interruption leaves it at version 1).
 
 With the semantic layer on (meta ``semantic`` names the model)::
 
@@ -15,29 +36,46 @@ one row per document: its language, sentence spans, float16 sentence vectors and
 float32 document vector (:mod:`unspun.semantic.vectors`), written in the same
 transaction as the document.
 
-``postings`` is one B-tree keyed by feature hash, so a look-up is one index seek per
-query feature; document numbers are never reused, so a stale posting can only point to
+Document numbers are never reused, so a stale posting can only point to
 nothing. Each ``add`` batch is one transaction (an interrupted build leaves the index as
 it was before the batch); WAL mode lets readers go on while a writer writes.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .. import __version__
 from ..errors import StoreError
-from ..fingerprint import DEFAULT_PARAMS, FingerprintParams, features
+from ..fingerprint import DEFAULT_PARAMS, FingerprintParams, features, features_arrays
 from ..ingest.fields import unicode_problem
 from ..models import Document
-from .base import SCHEMA_VERSION, BaseIndex, check_meta, doc_meta, row_doc
+from .base import BaseIndex, check_meta, doc_meta, row_doc
 
+#: the layout written; versions this unspun reads (1: one row per posting)
+SCHEMA_VERSION = 2
+READABLE_SCHEMAS = ("1", "2")
+#: the segments are merged into postings once they hold the postings of this many documents
+#: and of at least MERGE_SHARE of the documents whose postings are already in postings
+MERGE_MIN_DOCS = 20_000
+MERGE_SHARE = 0.1
+#: more segments than this are compacted into one (small batches: a cron job adding a few pages)
+MAX_SEGMENTS = 16
+_U32 = 0xFFFFFFFF
+
+_POSTINGS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS postings (h INTEGER PRIMARY KEY, docs BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS segments (
+    id INTEGER PRIMARY KEY, version INTEGER NOT NULL, hs BLOB NOT NULL, docs BLOB NOT NULL
+);
+"""
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS docs (
@@ -46,13 +84,7 @@ CREATE TABLE IF NOT EXISTS docs (
     text TEXT NOT NULL,
     meta TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS postings (
-    h INTEGER NOT NULL,
-    doc INTEGER NOT NULL,
-    PRIMARY KEY (h, doc)
-) WITHOUT ROWID;
-"""
-
+""" + _POSTINGS_SCHEMA
 _VECTORS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS vectors (
     doc INTEGER PRIMARY KEY,
@@ -62,6 +94,35 @@ CREATE TABLE IF NOT EXISTS vectors (
     vec BLOB NOT NULL
 );
 """
+_APPEND = ("INSERT INTO postings (h, docs) VALUES (?, ?) ON CONFLICT(h) DO UPDATE "
+           "SET docs = CAST(postings.docs || excluded.docs AS BLOB)")
+
+
+def _sorted_postings(h: np.ndarray, nums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(h, doc) postings sorted by unsigned feature, then document: two uint32 arrays."""
+    key = (h.astype(np.int64) & _U32).astype(np.uint64) << np.uint64(32) | nums.astype(np.uint64)
+    key.sort()
+    return (key >> np.uint64(32)).astype(np.uint32), (key & np.uint64(_U32)).astype(np.uint32)
+
+
+def _pack(hs: np.ndarray, docs: np.ndarray, chunk: int = 100_000) -> Iterator[tuple[int, bytes]]:
+    """Sorted postings (:func:`_sorted_postings`) -> one (feature, packed document list) row
+    per feature, in feature order; made ``chunk`` rows at a time (a merge at a million
+    documents has millions of rows: they are never all held as Python objects)."""
+    if not len(hs):
+        return
+    raw = docs.astype("<u4").tobytes()
+    cuts = np.flatnonzero(hs[1:] != hs[:-1]) + 1
+    starts = np.concatenate(([0], cuts))
+    ends = np.concatenate((cuts, [len(hs)]))
+    for k in range(0, len(starts), chunk):
+        st, en = starts[k : k + chunk].tolist(), ends[k : k + chunk].tolist()
+        blobs = [raw[4 * a : 4 * b] for a, b in zip(st, en, strict=True)]
+        yield from zip(hs[starts[k : k + chunk]].tolist(), blobs, strict=True)
+
+
+def _segment(hs_blob: bytes, docs_blob: bytes) -> tuple[np.ndarray, np.ndarray]:
+    return np.frombuffer(hs_blob, dtype="<u4"), np.frombuffer(docs_blob, dtype="<u4")
 
 
 class SQLiteIndex(BaseIndex):
@@ -81,6 +142,7 @@ class SQLiteIndex(BaseIndex):
         self._frequent: dict[int, int] = {}
         self._deletions: str | None = None
         self._vec_cache: tuple[Any, Any, Any] | None = None  # nearest(): (version, keys, matrix)
+        self._segment_cache: dict[tuple[int, int], tuple[Any, Any]] = {}  # (id, version) -> arrays
         if not self.path.exists():
             if not create:
                 raise StoreError(f"{self.path}: no index here (build one with `unspun index add`)")
@@ -108,9 +170,12 @@ class SQLiteIndex(BaseIndex):
         else:
             self.params = self._check_meta(existing, params)
             self.semantic = bool(existing.get("semantic"))
+        self._schema = existing.get("schema_version", str(SCHEMA_VERSION)) if existing else str(SCHEMA_VERSION)
         if not readonly:
             self.conn.execute("PRAGMA journal_mode = WAL")
             self.conn.execute("PRAGMA synchronous = NORMAL")
+            if self._schema == "1":
+                self._migrate_v1()
 
     # -- set-up -------------------------------------------------------------------------
     def _read_meta(self) -> dict[str, str] | None:
@@ -134,7 +199,44 @@ class SQLiteIndex(BaseIndex):
             )
 
     def _check_meta(self, meta: dict[str, str], wanted: FingerprintParams | None) -> FingerprintParams:
-        return check_meta(self.path, meta, wanted)
+        return check_meta(self.path, meta, wanted, schemas=READABLE_SCHEMAS, schema_now=SCHEMA_VERSION)
+
+    def _migrate_v1(self) -> None:
+        """Schema 1 -> 2: one row per posting becomes one packed row per feature. One
+        transaction: an interruption leaves the index at version 1."""
+        try:
+            with self.conn:
+                c = self.conn
+                c.execute("BEGIN")  # the DDL too: Python's sqlite3 opens none before it
+                c.execute("ALTER TABLE postings RENAME TO postings_v1")
+                for stmt in _POSTINGS_SCHEMA.split(";"):
+                    if stmt.strip():
+                        c.execute(stmt)
+                cur = c.execute("SELECT h, doc FROM postings_v1")  # by h, then doc
+                tail_h = np.empty(0, np.int64)
+                tail_d = np.empty(0, np.int64)
+                while True:
+                    rows = cur.fetchmany(1_000_000)
+                    if rows:
+                        arr = np.array(rows, dtype=np.int64).reshape(-1, 2)
+                        h = np.concatenate((tail_h, arr[:, 0]))
+                        d = np.concatenate((tail_d, arr[:, 1]))
+                        last = np.flatnonzero(h == h[-1])[0]  # the last feature may go on
+                        tail_h, tail_d = h[last:], d[last:]
+                        h, d = h[:last], d[:last]
+                    else:
+                        h, d, tail_h, tail_d = tail_h, tail_d, tail_h[:0], tail_d[:0]
+                    if len(h):
+                        c.executemany(_APPEND, _pack(*_sorted_postings(h, d)))
+                    if not rows:
+                        break
+                c.execute("DROP TABLE postings_v1")
+                c.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+                c.execute("INSERT OR REPLACE INTO meta VALUES ('fresh_docs', '0')")
+        except sqlite3.Error as e:
+            raise StoreError(f"{self.path}: could not upgrade the index to schema "
+                             f"{SCHEMA_VERSION} ({e}); it is left as it was") from None
+        self._schema = str(SCHEMA_VERSION)
 
     # -- writing ------------------------------------------------------------------------
     def _existing_texts(self, ids: list[str]) -> dict[str, str]:
@@ -152,10 +254,23 @@ class SQLiteIndex(BaseIndex):
         if not row:
             return False
         num, text = row
-        self.conn.executemany(
-            "DELETE FROM postings WHERE h = ? AND doc = ?",
-            ((h, num) for h in features(text, self.params)),
-        )
+        for h in features(text, self.params):  # a writer's index is at schema 2
+            got = self.conn.execute("SELECT docs FROM postings WHERE h = ?", (h & _U32,)).fetchone()
+            if got:
+                arr = np.frombuffer(got[0], dtype="<u4")
+                kept = arr[arr != num]
+                if len(kept) == len(arr):
+                    continue
+                if len(kept):
+                    self.conn.execute("UPDATE postings SET docs = ? WHERE h = ?", (kept.tobytes(), h & _U32))
+                else:
+                    self.conn.execute("DELETE FROM postings WHERE h = ?", (h & _U32,))
+        for sid, hs_blob, docs_blob in self.conn.execute("SELECT id, hs, docs FROM segments").fetchall():
+            hs, docs = _segment(hs_blob, docs_blob)
+            keep = docs != num
+            if not keep.all():
+                self.conn.execute("UPDATE segments SET version = version + 1, hs = ?, docs = ? WHERE id = ?",
+                                  (hs[keep].tobytes(), docs[keep].tobytes(), sid))
         self.conn.execute("DELETE FROM docs WHERE num = ?", (num,))
         if self.semantic:
             self.conn.execute("DELETE FROM vectors WHERE doc = ?", (num,))
@@ -167,32 +282,75 @@ class SQLiteIndex(BaseIndex):
         return True
 
     def _write_batch(
-        self, docs: list[tuple[Document, set[int], bool]], vectors: dict[str, Any] | None = None
+        self, docs: list[tuple[Document, Any, bool]], vectors: dict[str, Any] | None = None
     ) -> None:
         try:
             with self.conn:  # one transaction: all of the batch or none of it
                 for doc, _, replaces in docs:
                     if replaces:
                         self._delete(doc.id)
-                cur = self.conn.cursor()
-                postings: list[tuple[int, int]] = []
-                for doc, feats, _ in docs:
-                    cur.execute(
-                        "INSERT INTO docs (id, text, meta) VALUES (?, ?, ?)",
-                        (doc.id, doc.text, doc_meta(doc)),
-                    )
-                    postings.extend(zip(feats, itertools.repeat(cur.lastrowid)))
-                    if vectors and doc.id in vectors:
-                        cur.execute(
-                            "INSERT OR REPLACE INTO vectors VALUES (?, ?, ?, ?, ?)",
-                            (cur.lastrowid, *vectors[doc.id].to_row()),
-                        )
+                c = self.conn
+                before = self.approx_size()
+                c.executemany("INSERT INTO docs (id, text, meta) VALUES (?, ?, ?)",
+                              [(doc.id, doc.text, doc_meta(doc)) for doc, _, _ in docs])
+                after = self.approx_size()
+                if after - before == len(docs):  # AUTOINCREMENT: consecutive numbers, in order
+                    nums = list(range(before + 1, after + 1))
+                else:  # pragma: no cover - never seen; ask for them
+                    got = dict(c.execute(f"SELECT id, num FROM docs WHERE num > {int(before)}"))
+                    nums = [got[doc.id] for doc, _, _ in docs]
+                if after > _U32:
+                    raise StoreError(f"{self.path}: more than {_U32} documents ever added")
                 if vectors:
+                    c.executemany(
+                        "INSERT OR REPLACE INTO vectors VALUES (?, ?, ?, ?, ?)",
+                        [(num, *vectors[doc.id].to_row())
+                         for num, (doc, _, _) in zip(nums, docs, strict=True) if doc.id in vectors],
+                    )
                     self._bump_vectors()
-                postings.sort()
-                cur.executemany("INSERT OR IGNORE INTO postings (h, doc) VALUES (?, ?)", postings)
+                feats = [np.fromiter(f, dtype=np.int32, count=len(f)) if isinstance(f, set) else f
+                         for _, f, _ in docs]
+                lens = np.fromiter(map(len, feats), dtype=np.int64, count=len(feats))
+                if lens.sum():
+                    hs, dn = _sorted_postings(np.concatenate(feats), np.repeat(np.asarray(nums, np.int64), lens))
+                    c.execute("INSERT INTO segments (version, hs, docs) VALUES (0, ?, ?)",
+                              (hs.astype("<u4").tobytes(), dn.astype("<u4").tobytes()))
+                self._after_batch(len(docs), after)
         except sqlite3.Error as e:
             raise StoreError(f"{self.path}: write failed, batch rolled back ({e})") from None
+
+    def _after_batch(self, n: int, size: int) -> None:
+        """Count the batch into the segments; merge them into postings when due, else
+        compact them when there are too many."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'fresh_docs'").fetchone()
+        fresh = int(row[0]) + n if row else n
+        if fresh >= max(MERGE_MIN_DOCS, MERGE_SHARE * (size - fresh)):
+            self.merge()
+            return
+        self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('fresh_docs', ?)", (str(fresh),))
+        if self.conn.execute("SELECT count(*) FROM segments").fetchone()[0] > MAX_SEGMENTS:
+            hs, docs = self._all_segments()
+            self.conn.execute("DELETE FROM segments")
+            self.conn.execute("INSERT INTO segments (version, hs, docs) VALUES (0, ?, ?)",
+                              (hs.astype("<u4").tobytes(), docs.astype("<u4").tobytes()))
+
+    def _all_segments(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every segment's postings, sorted by feature then document."""
+        parts = [_segment(a, b) for a, b in self.conn.execute("SELECT hs, docs FROM segments ORDER BY id")]
+        if not parts:
+            return np.empty(0, np.uint32), np.empty(0, np.uint32)
+        return _sorted_postings(np.concatenate([p[0] for p in parts]).view(np.int32),
+                                np.concatenate([p[1] for p in parts]))
+
+    def merge(self) -> None:
+        """Append the segments' postings to their features' rows of postings, in feature
+        order, and empty the segments (inside the caller's transaction, if any)."""
+        self.conn.executemany(_APPEND, _pack(*self._all_segments()))
+        self.conn.execute("DELETE FROM segments")
+        self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('fresh_docs', '0')")
+
+    def _batch_features(self, texts: list[str]) -> list[Any]:
+        return features_arrays(texts, self.params)
 
     # -- semantic layer ---------------------------------------------------------------
     def _bump_vectors(self) -> None:
@@ -279,50 +437,98 @@ class SQLiteIndex(BaseIndex):
         row = self.conn.execute("SELECT id, text, meta FROM docs WHERE id = ?", (doc_id,)).fetchone()
         return row_doc(*row) if row else None
 
-    def _postings(self, hashes: Iterable[int], max_df: int) -> dict[int, Any]:
-        feats, flat, lens, _ = self._posting_arrays(hashes, max_df)
-        if not feats:
-            return {}
-        ends = lens.cumsum().tolist()
-        return {h: flat[e - n : e] for h, n, e in zip(feats, lens.tolist(), ends, strict=True)}
+    def _postings(self, hashes: Iterable[int], max_df: int) -> dict[int, list[Any]]:
+        if self.conn.in_transaction:
+            return self._read_postings(hashes, max_df)
+        self.conn.execute("BEGIN")  # one snapshot: postings and segments as one writer left them
+        try:
+            return self._read_postings(hashes, max_df)
+        finally:
+            self.conn.execute("COMMIT")
 
-    def _posting_arrays(self, hashes: Iterable[int], max_df: int) -> tuple[list[int], Any, Any, None]:
-        """One statement per 5,000 features: SQLite joins each feature's first ``max_df + 1``
-        document numbers into one string (``group_concat``), numpy parses them all at once,
-        so no Python object is made per posting."""
-        import numpy as np
-
-        row = self.conn.execute("SELECT value FROM meta WHERE key = 'deletions'").fetchone()
-        deletions = row[0] if row else None
+    def _read_postings(self, hashes: Iterable[int], max_df: int) -> dict[int, list[Any]]:
+        out: dict[int, list[Any]] = {}
+        ex = self.conn.execute
+        state = dict(ex("SELECT key, value FROM meta WHERE key IN ('deletions', 'schema_version')"))
+        deletions = state.get("deletions")
         if deletions != self._deletions:  # postings shrank since the memory was made
             self._frequent.clear()
             self._deletions = deletions
+        self._schema = state.get("schema_version", self._schema)  # a writer may have migrated it
         frequent = self._frequent
-        ask = [h for h in set(hashes) if frequent.get(h, 0) <= max_df]
-        kept_h: list[int] = []
-        kept_s: list[str] = []
-        kept_n: list[int] = []
-        for i in range(0, len(ask), 5000):  # under SQLite's limit of bound variables
-            chunk = ask[i : i + 5000]
-            sql = (
-                "WITH q(h) AS (VALUES " + ",".join(["(?)"] * len(chunk)) + ") "
-                "SELECT q.h, (SELECT group_concat(doc) FROM "
-                "(SELECT doc FROM postings WHERE postings.h = q.h LIMIT ?)) FROM q"
-            )
-            for h, joined in self.conn.execute(sql, [*chunk, max_df + 1]):
-                if not joined:
-                    continue
-                n = joined.count(",") + 1
-                if n > max_df:
-                    frequent[h] = n  # held by more documents than max_df: stop-listed
+        if self._schema == "1":
+            q = "SELECT doc FROM postings WHERE h = ? LIMIT ?"
+            lim = max_df + 1
+            for h in set(hashes):
+                if frequent.get(h, 0) > max_df:
+                    continue  # known to be held by more documents than max_df: stop-listed
+                rows = ex(q, (h, lim)).fetchall()
+                if len(rows) <= max_df:
+                    if rows:
+                        out[h] = [d for (d,) in rows]
                 else:
-                    kept_h.append(h)
-                    kept_s.append(joined)
-                    kept_n.append(n)
-        if not kept_h:
-            return [], None, None, None
-        flat = np.fromstring(",".join(kept_s), dtype=np.int64, sep=",")
-        return kept_h, flat, np.array(kept_n, dtype=np.int64), None
+                    frequent[h] = len(rows)
+            return out
+        wanted = {h: h & _U32 for h in set(hashes) if frequent.get(h, 0) <= max_df}
+        if not wanted:
+            return out
+        lim = 4 * max_df
+        found: dict[int, Any] = {}
+        keys = list(wanted.values())
+        for i in range(0, len(keys), 900):  # under SQLite's limit of bound variables
+            chunk = keys[i : i + 900]
+            found.update(ex(
+                "SELECT h, CASE WHEN length(docs) <= ? THEN docs ELSE length(docs) END FROM postings "
+                f"WHERE h IN ({','.join('?' * len(chunk))})", (lim, *chunk)))
+        segs = self._segments()
+        if segs:
+            q = np.fromiter(keys, dtype=np.uint32, count=len(keys))
+            spans = [(docs, np.searchsorted(hs, q), np.searchsorted(hs, q, "right")) for hs, docs in segs]
+        for j, (h, k) in enumerate(wanted.items()):
+            old = found.get(k)
+            if isinstance(old, int):  # longer than max_df alone
+                frequent[h] = old // 4
+                continue
+            lst = np.frombuffer(old, dtype="<u4").tolist() if old else []
+            if segs:
+                for docs, lo, hi in spans:
+                    if hi[j] > lo[j]:
+                        lst += docs[lo[j] : hi[j]].tolist()
+            if len(lst) > max_df:
+                frequent[h] = len(lst)
+            elif lst:
+                out[h] = lst
+        return out
+
+    def _segments(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The segments, in order, as arrays; each read once per version and kept."""
+        cache = self._segment_cache
+        now = [tuple(r) for r in self.conn.execute("SELECT id, version FROM segments ORDER BY id")]
+        if list(cache) != now:
+            have = dict(cache)
+            cache.clear()
+            for key in now:
+                if key not in have:
+                    row = self.conn.execute("SELECT hs, docs FROM segments WHERE id = ?", key[:1]).fetchone()
+                    have[key] = _segment(*row)  # read in the same snapshot (_postings)
+                cache[key] = have[key]
+        return list(cache.values())
+
+    def posting_pairs(self) -> Iterator[tuple[int, int]]:
+        """Every (feature hash, document number) stored, feature by feature (for checks
+        and benchmarks; a whole scan of the postings)."""
+        if self._schema == "1":
+            yield from self.conn.execute("SELECT h, doc FROM postings")
+            return
+        def signed(h: int) -> int:
+            return h - (1 << 32) if h > 0x7FFFFFFF else h
+
+        for h, blob in self.conn.execute("SELECT h, docs FROM postings"):
+            for d in np.frombuffer(blob, dtype="<u4").tolist():
+                yield signed(h), d
+        for hs_blob, docs_blob in self.conn.execute("SELECT hs, docs FROM segments ORDER BY id"):
+            hs, docs = _segment(hs_blob, docs_blob)
+            yield from zip(map(signed, hs.tolist()), docs.tolist(), strict=True)
 
     def _resolve(self, keys: list[Any]) -> dict[Any, str]:
         if not keys:
@@ -341,7 +547,11 @@ class SQLiteIndex(BaseIndex):
     def stats(self) -> dict[str, Any]:
         c = self.conn
         docs = len(self)
-        postings = c.execute("SELECT count(*) FROM postings").fetchone()[0]
+        if self._schema == "1":
+            postings = c.execute("SELECT count(*) FROM postings").fetchone()[0]
+        else:
+            postings = sum(c.execute(f"SELECT coalesce(sum(length(docs)), 0) FROM {t}").fetchone()[0] // 4
+                           for t in ("postings", "segments"))
         text_bytes = c.execute("SELECT coalesce(sum(length(CAST(text AS BLOB))), 0) FROM docs").fetchone()[0]
         page = c.execute("PRAGMA page_size").fetchone()[0]
         pages = c.execute("PRAGMA page_count").fetchone()[0]
