@@ -409,8 +409,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     help="index with sentence vectors (the semantic extra); writes real_semantic.{md,json}")
     ap.add_argument("--min-evidence", type=int, help="the evidence rule's threshold (words), to see what another one gives")
     ap.add_argument("--distinctive-pairs", type=int,
-                    help="with --semantic: distinctive pairs a same-language rewrite needs (default 2), to see what "
-                    "another number gives")
+                    help="with --semantic: turn on the experimental distinctive-details rule for "
+                    "same-language rewrites with this many pairs (off by default)")
     args = ap.parse_args(argv)
 
     path = cases_path(args.cases)

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 import unspun
 import unspun.semantic as semantic_pkg
 import unspun.semantic.encoder as encoder_mod
+from unspun.analyze.rewrites import SemanticSettings
 from unspun.cli import app
 from unspun.pipeline import CheckSettings
 from unspun.report.html import render_html
@@ -256,6 +257,9 @@ Forecasters said the water would drop slowly this week, with more rain possible 
 ]
 
 
+DISTINCTIVE = CheckSettings(semantic=SemanticSettings(min_distinctive_pairs=2))  # off by default
+
+
 def _story_index(extra: bool = True):
     idx = unspun.memory_index(semantic=True)
     docs = [unspun.from_text(SOURCE_EN, id="wire", published="2026-04-07"),
@@ -269,7 +273,8 @@ def _story_index(extra: bool = True):
 @needs_extra
 def test_a_rewrite_is_traced_by_details_no_other_report_of_the_story_carries():
     idx = _story_index()
-    report = unspun.check(REWORDED_ALL, idx)
+    assert unspun.check(REWORDED_ALL, idx).sources == ()  # the rule is off by default
+    report = unspun.check(REWORDED_ALL, idx, DISTINCTIVE)
     assert [s.doc.id for s in report.sources] == ["wire"]
     src = report.sources[0]
     assert src.evidence["distinctive_sentences"] >= 2
@@ -289,16 +294,16 @@ def test_same_story_reports_do_not_become_sources_by_the_story_s_own_names():
     for n, text in enumerate(SAME_STORY):
         idx.remove([f"same-story-{n}"])
         try:
-            assert unspun.check(text, idx).sources == ()
+            assert unspun.check(text, idx, DISTINCTIVE).sources == ()
         finally:
             idx.add([unspun.from_text(text, id=f"same-story-{n}")])
     idx.remove(["local"])
-    assert unspun.check(INDEPENDENT_EN, idx).sources == ()
+    assert unspun.check(INDEPENDENT_EN, idx, DISTINCTIVE).sources == ()
 
 
 @needs_extra
 def test_without_enough_same_story_pages_details_are_not_judged():
     """With one other same-story page there is no sample of what every report says: the
     rule stays silent rather than call every name the two share a detail."""
-    report = unspun.check(REWORDED_ALL, _story_index(extra=False))
+    report = unspun.check(REWORDED_ALL, _story_index(extra=False), DISTINCTIVE)
     assert report.sources == ()
