@@ -41,7 +41,8 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -188,6 +189,34 @@ def score_case(case: dict[str, Any], report: Any, seconds: float) -> CaseResult:
     )
 
 
+def page_documents(pages: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Every page as an unspun Document (id = URL), by id."""
+    import unspun
+
+    return {url: unspun.from_text(p["text"], id=url, url=url, published=p.get("published")) for url, p in pages.items()}
+
+
+def suspect_document(case: dict[str, Any]) -> Any:
+    import unspun
+
+    s = case["suspect"]
+    return unspun.from_text(s["text"], id=s["url"], url=s["url"], published=s.get("published"))
+
+
+@contextmanager
+def own_page_removed(index: Any, case: dict[str, Any], by_id: dict[str, Any]) -> Iterator[None]:
+    """The case's suspect page out of ``index`` (when it is indexed, as a page of another
+    case) for the duration of the block, and put back afterwards."""
+    held = by_id.get(case["suspect"]["url"])
+    if held is not None:
+        index.remove([held.id])
+    try:
+        yield
+    finally:
+        if held is not None:
+            index.add([held])
+
+
 def run_unspun(
     cases: Sequence[dict[str, Any]], pages: dict[str, dict[str, Any]], work: Path, settings: Any = None,
     semantic: bool = False,
@@ -196,28 +225,17 @@ def run_unspun(
 
     db = work / "real.db"
     index = unspun.open_index(str(db), create=True, semantic=semantic)
-    docs = [
-        unspun.from_text(p["text"], id=url, url=url, published=p.get("published"))
-        for url, p in pages.items()
-    ]
+    by_id = page_documents(pages)
+    docs = list(by_id.values())
     t0 = time.perf_counter()
     index.add(docs)
     build = time.perf_counter() - t0
-    by_id = {d.id: d for d in docs}
     results = []
     for case in cases:
-        s = case["suspect"]
-        art = unspun.from_text(s["text"], id=s["url"], url=s["url"], published=s.get("published"))
-        held = by_id.get(s["url"])
-        if held is not None:
-            index.remove([s["url"]])
-        try:
+        with own_page_removed(index, case, by_id):
             t1 = time.perf_counter()
-            report = unspun.check(art, index, settings) if settings is not None else unspun.check(art, index)
+            report = unspun.check(suspect_document(case), index, settings)
             results.append(score_case(case, report, time.perf_counter() - t1))
-        finally:
-            if held is not None:
-                index.add([held])
     index.close()
     return results, {"pages": len(docs), "build_seconds": round(build, 2)}
 

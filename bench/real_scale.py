@@ -27,7 +27,14 @@ from pathlib import Path
 from typing import Any
 
 import unspun
-from bench.real import cases_path, load_cases, pages_of
+from bench.real import (
+    cases_path,
+    load_cases,
+    own_page_removed,
+    page_documents,
+    pages_of,
+    suspect_document,
+)
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -40,19 +47,12 @@ def _recall(index: Any, cases: list[dict[str, Any]], by_id: dict[str, Any], k: i
         truth = {s["url"] for s in case.get("sources", [])}
         if not truth:
             continue
-        s = case["suspect"]
-        art = unspun.from_text(s["text"], id=s["url"], url=s["url"], published=s.get("published"))
-        held = by_id.get(s["url"])
-        if held is not None:
-            index.remove([s["url"]])
-        try:
+        art = suspect_document(case)
+        with own_page_removed(index, case, by_id):
             t0 = time.perf_counter()
             texts = unspun.retrieve(art, index, k=k)
             ms = (time.perf_counter() - t0) * 1000
             docs = unspun.retrieve(art, index, k=k, copies=False)
-        finally:
-            if held is not None:
-                index.add([held])
         got_texts = {i for c in texts for i in c.doc_ids}
         got_docs = {c.doc_id for c in docs}
         rows.append({
@@ -91,8 +91,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     cases = load_cases(path)
     pages = pages_of(cases)
-    docs = [unspun.from_text(p["text"], id=url, url=url, published=p.get("published")) for url, p in pages.items()]
-    by_id = {d.id: d for d in docs}
+    by_id = page_documents(pages)
+    docs = list(by_id.values())
     res: dict[str, Any] = {
         "command": "python -m bench.real_scale " + " ".join(argv if argv is not None else sys.argv[1:]),
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

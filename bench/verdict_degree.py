@@ -27,7 +27,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from bench.real import cases_path, load_cases, pages_of
+from bench.real import (
+    cases_path,
+    load_cases,
+    own_page_removed,
+    page_documents,
+    pages_of,
+    suspect_document,
+)
 
 DEGREES = ("verbatim-copy", "light-spin", "heavy-spin")
 KIND_DEGREE = {"verbatim": 0, "light-spin": 1, "heavy-spin": 2}
@@ -110,22 +117,14 @@ def run(path: Path, semantic: bool) -> dict[str, Any]:
     cases = load_cases(path)
     pages = pages_of(cases)
     index = unspun.memory_index(semantic=semantic)
-    docs = {u: unspun.from_text(p["text"], id=u, url=u, published=p.get("published")) for u, p in pages.items()}
-    index.add(docs.values())
+    by_id = page_documents(pages)
+    index.add(by_id.values())
     rows: list[dict[str, Any]] = []
     for case in cases:
         if case["kind"] not in KIND_DEGREE:
             continue
-        s = case["suspect"]
-        held = docs.get(s["url"])
-        if held is not None:
-            index.remove([s["url"]])
-        try:
-            art = unspun.from_text(s["text"], id=s["url"], url=s["url"], published=s.get("published"))
-            report = unspun.check(art, index)
-        finally:
-            if held is not None:
-                index.add([held])
+        with own_page_removed(index, case, by_id):
+            report = unspun.check(suspect_document(case), index)
         if report.verdict.label not in DEGREES or (report.sources and report.sources[0].evidence.get("language_pair")):
             continue
         rows.append({"id": case["id"], "kind": case["kind"], "label": report.verdict.label, **measures(report)})
