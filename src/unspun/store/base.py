@@ -253,6 +253,19 @@ class BaseIndex:
         return [(names[keys[j]], float(sims[j])) for j in top if keys[j] in names][:k]
 
     def _enable_semantic(self) -> None:
+        """Turn the semantic layer on: SemanticUnavailable when the extra is not installed;
+        an index not yet semantic records it (:meth:`_record_semantic`)."""
+        from ..semantic.encoder import SemanticUnavailable, unavailable_reason
+
+        why = unavailable_reason()
+        if why:
+            raise SemanticUnavailable(why)
+        if not self.semantic:
+            self._record_semantic()
+            self.semantic = True
+
+    def _record_semantic(self) -> None:
+        """Store that this index keeps sentence vectors (the backend's own tables and meta)."""
         raise NotImplementedError
 
     def _unembedded(self, limit: int) -> list[Document]:

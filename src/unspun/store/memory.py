@@ -49,13 +49,8 @@ class MemoryIndex(BaseIndex):
             self._vec_writes += 1
 
     # -- semantic layer ---------------------------------------------------------------
-    def _enable_semantic(self) -> None:
-        from ..semantic.encoder import SemanticUnavailable, unavailable_reason
-
-        why = unavailable_reason()
-        if why:
-            raise SemanticUnavailable(why)
-        self.semantic = True
+    def _record_semantic(self) -> None:
+        pass  # the vectors live in a dict that is always there
 
     def _unembedded(self, limit: int) -> list[Document]:
         return [d for i, d in self._docs.items() if i not in self._vectors][:limit]

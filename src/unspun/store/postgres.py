@@ -357,14 +357,9 @@ class PostgresIndex(BaseIndex):
             raise self._fail("remove failed, nothing removed", e) from None
 
     # -- semantic layer ---------------------------------------------------------------
-    def _enable_semantic(self) -> None:
-        from ..semantic.encoder import MODEL_NAME, SemanticUnavailable, unavailable_reason
+    def _record_semantic(self) -> None:
+        from ..semantic.encoder import MODEL_NAME
 
-        why = unavailable_reason()
-        if why:
-            raise SemanticUnavailable(why)
-        if self.semantic:
-            return
         try:
             with self.conn.transaction():
                 self.conn.execute(
@@ -373,7 +368,6 @@ class PostgresIndex(BaseIndex):
                 )
         except self._errors as e:
             raise self._fail("could not turn the semantic layer on", e) from None
-        self.semantic = True
 
     def _unembedded(self, limit: int) -> list[Document]:
         rows = self._read(

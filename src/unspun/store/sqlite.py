@@ -359,21 +359,15 @@ class SQLiteIndex(BaseIndex):
             "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
         )
 
-    def _enable_semantic(self) -> None:
-        from ..semantic.encoder import MODEL_NAME, SemanticUnavailable, unavailable_reason
+    def _record_semantic(self) -> None:
+        from ..semantic.encoder import MODEL_NAME
 
-        why = unavailable_reason()
-        if why:
-            raise SemanticUnavailable(why)
-        if self.semantic:
-            return
         try:
             with self.conn:
                 self.conn.executescript(_VECTORS_SCHEMA)
                 self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('semantic', ?)", (MODEL_NAME,))
         except sqlite3.Error as e:
             raise StoreError(f"{self.path}: could not turn the semantic layer on ({e})") from None
-        self.semantic = True
 
     def _unembedded(self, limit: int) -> list[Document]:
         rows = self.conn.execute(
