@@ -155,6 +155,13 @@ def standard_routes(s: FixtureServer) -> None:
     s.sitemap("/sitemap-b.xml.gz", ["/news/7.html"], gz=True)
 
 
+def article_page(text: str, title: str) -> str:
+    """An HTML news page holding ``text`` (one ``<p>`` per non-empty line) under ``title``
+    (inserted as given: a test may pass markup to see it escaped downstream)."""
+    paras = "".join(f"<p>{html.escape(p)}</p>" for p in text.split("\n") if p.strip())
+    return f"<html><head><title>{title}</title></head><body><article>{paras}</article></body></html>"
+
+
 @contextmanager
 def fixture_server(standard: bool = True) -> Iterator[FixtureServer]:
     s = FixtureServer()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import json
 import time
 from pathlib import Path
@@ -11,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 import unspun
-from fetch_server import fixture_server
+from fetch_server import article_page, fixture_server
 from unspun.cli import app
 from unspun.ingest import fetch as fetch_mod
 from unspun.ingest.feeds import FollowStats, feed_entries, fetch_records, sitemap_entries
@@ -27,9 +26,7 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def server():
     with fixture_server() as s:
-        s.add("/suspect.html", "<html><head><title>Spun story</title></head><body><article>"
-              + "".join(f"<p>{html.escape(p)}</p>" for p in SUSPECT.split("\n") if p.strip())
-              + "</article></body></html>")
+        s.add("/suspect.html", article_page(SUSPECT, "Spun story"))
         yield s
 
 

@@ -3,13 +3,12 @@ private, loopback or link-local address (server-side request forgery)."""
 
 from __future__ import annotations
 
-import html
 import json
 from pathlib import Path
 
 import pytest
 
-from fetch_server import fixture_server
+from fetch_server import article_page, fixture_server
 from service_client import build_db, serving
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,9 +23,7 @@ def db(tmp_path_factory, reference_docs) -> Path:
 @pytest.fixture(scope="module")
 def server():
     with fixture_server() as s:
-        s.add("/suspect.html", "<html><head><title>Spun &lt;b&gt;story</title></head><body><article>"
-              + "".join(f"<p>{html.escape(p)}</p>" for p in SUSPECT.split("\n") if p.strip())
-              + "</article></body></html>")
+        s.add("/suspect.html", article_page(SUSPECT, "Spun &lt;b&gt;story"))
         yield s
 
 
