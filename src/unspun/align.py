@@ -20,10 +20,11 @@ records classified by :mod:`unspun.analyze.edits`.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import lru_cache
+from itertools import chain
 
 from .analyze.edits import classify_equal, classify_run, reorder_edit
 from .fingerprint import classify_word
@@ -325,10 +326,7 @@ def seed_pairs(
     for s, ks in enumerate(a.sent_keys):
         if len(ks) < st.min_seed_content:
             continue
-        shared: dict[int, int] = defaultdict(int)
-        for k in ks:
-            for j in inv.get(k, ()):
-                shared[j] += 1
+        shared = Counter(chain.from_iterable([inv[k] for k in ks if k in inv]))
         size = len(ks)
         dk = d.sent_keys
         cands = sorted(
