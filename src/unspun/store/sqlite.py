@@ -70,6 +70,9 @@ MERGE_SHARE = 0.1
 #: more segments than this are compacted into one (small batches: a cron job adding a few pages)
 MAX_SEGMENTS = 16
 _U32 = 0xFFFFFFFF
+#: bytes of the file a read-only connection maps (SQLite caps it at its own maximum, 2 GB
+#: by default; the rest of a larger file is read as before)
+READ_MMAP_BYTES = 1 << 40
 
 _POSTINGS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS postings (h INTEGER PRIMARY KEY, docs BLOB NOT NULL);
@@ -167,6 +170,9 @@ class SQLiteIndex(BaseIndex):
             if readonly:  # as_uri() escapes ? and # in the name (else read as URI parameters)
                 uri = f"{self.path.resolve().as_uri()}?mode=ro"
                 self.conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+                # pages read through a memory map, not a read() call each: a look-up reads a few
+                # hundred scattered pages (postings rows, the ids of the documents found)
+                self.conn.execute(f"PRAGMA mmap_size = {READ_MMAP_BYTES}")
             else:
                 self.conn = sqlite3.connect(self.path, check_same_thread=False)
             self.conn.execute("PRAGMA busy_timeout = 5000")
@@ -489,8 +495,11 @@ class SQLiteIndex(BaseIndex):
         spans = []
         if segs:
             q = np.fromiter(keys, dtype=np.uint32, count=len(keys))
+            by_value = np.argsort(q)  # sorted needles: numpy's binary search starts from the last hit
+            q = q[by_value]
             for hs, docs in segs:
-                lo, hi = np.searchsorted(hs, q), np.searchsorted(hs, q, "right")
+                lo, hi = np.empty(len(q), np.intp), np.empty(len(q), np.intp)
+                lo[by_value], hi[by_value] = np.searchsorted(hs, q), np.searchsorted(hs, q, "right")
                 spans.append((docs, lo, hi))
                 total += np.where(long, 0, hi - lo)  # a list longer than max_df alone is not read
         feats_all = list(wanted)
