@@ -724,14 +724,16 @@ def evaluate_targets(res: dict[str, Any]) -> list[dict[str, Any]]:
         }
     ]
     if scale:
-        worst = max(s["build"]["index"]["beyond_text_bytes_per_doc"] for s in scale)
+        # issue 15 asks for it at 1M; without a 1M index, the largest of the sizes built
+        at_1m = [s for s in scale if s["n"] >= 1_000_000] or scale
+        judged = max(s["build"]["index"]["beyond_text_bytes_per_doc"] for s in at_1m)
         out.append({
-            "target": "index <= 1 KB per document beyond stored text",
+            "target": "index <= 1 KB per document beyond stored text at 1M",
             "measured": ", ".join(
                 f"{_label(s['n'])}: {s['build']['index']['beyond_text_bytes_per_doc']:,.0f} B"
                 for s in scale
             ),
-            "met": worst <= TARGETS["beyond_text_bytes_per_doc"],
+            "met": judged <= TARGETS["beyond_text_bytes_per_doc"],
         })
         first, big_b = scale[0], scale[-1]
         if big_b["n"] >= 1_000_000 and first["n"] <= 10_000 and "docs_per_cpu_s" in big_b["build"]:
