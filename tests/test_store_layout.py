@@ -25,13 +25,10 @@ def _lookups(idx, docs):
     return [idx.lookup(features(d.text, idx.params, winnowed=False), max_df=5, k=10) for d in docs]
 
 
-@pytest.fixture(params=["default", "folded"])
-def small_tiers(request, monkeypatch):
+@pytest.fixture
+def small_tiers(monkeypatch):
     monkeypatch.setattr(store, "MERGE_MIN_DOCS", 12)
     monkeypatch.setattr(store, "MAX_SEGMENTS", 2)
-    if request.param == "folded":  # readers fold the segments past the first into one array
-        monkeypatch.setattr(store, "READ_SEGMENTS", 1)
-    return request.param
 
 
 def test_segments_merges_and_compaction_keep_every_posting(tmp_path, reference_docs, small_tiers):
@@ -40,15 +37,13 @@ def test_segments_merges_and_compaction_keep_every_posting(tmp_path, reference_d
     ref.add(docs, batch_size=1000)  # one segment, never merged
     idx = unspun.open_index(tmp_path / "i.db", create=True)
     reader = unspun.open_index(tmp_path / "i.db", readonly=True)
-    seen, folded = [], False
+    seen = []
     for i in range(0, len(docs), 3):
         idx.add(docs[i : i + 3], batch_size=3)
         assert set(idx.posting_pairs()) == _expected(idx)
         seen.append(idx.conn.execute("SELECT count(*) FROM segments").fetchone()[0])
         assert _lookups(reader, docs[: i + 3]) == _lookups(idx, docs[: i + 3])
-        folded |= bool(reader._folded[0])
     assert max(seen) <= store.MAX_SEGMENTS + 1 and 0 in seen  # compacted, and merged
-    assert folded == (small_tiers == "folded")
     assert idx.conn.execute("SELECT count(*) FROM postings").fetchone()[0] > 0
     assert _lookups(idx, docs) == _lookups(ref, docs)
     # removing and replacing documents held in postings and in the segments

@@ -69,8 +69,6 @@ MERGE_MIN_DOCS = 20_000
 MERGE_SHARE = 0.1
 #: more segments than this are compacted into one (small batches: a cron job adding a few pages)
 MAX_SEGMENTS = 16
-#: a reader binary-searches at most this many segments one by one (and folds the rest into one)
-READ_SEGMENTS = 3
 _U32 = 0xFFFFFFFF
 #: bytes of the file a read-only connection maps (SQLite caps it at its own maximum, 2 GB
 #: by default; the rest of a larger file is read as before)
@@ -159,7 +157,6 @@ class SQLiteIndex(BaseIndex):
         self._deletions: str | None = None
         self._vec_cache: tuple[Any, Any, Any] | None = None  # nearest(): (version, keys, matrix)
         self._segment_cache: dict[tuple[int, int], tuple[Any, Any]] = {}  # (id, version) -> arrays
-        self._folded: tuple[tuple[Any, ...], Any] = ((), None)  # segments folded into one pair of arrays
         if not self.path.exists():
             if not create:
                 raise StoreError(f"{self.path}: no index here (build one with `unspun index add`)")
@@ -542,33 +539,18 @@ class SQLiteIndex(BaseIndex):
         return out
 
     def _segments(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        """The segments as arrays, in order: each read once per version and kept. Past
-        ``READ_SEGMENTS`` of them they are folded into one sorted pair of arrays (a look-up
-        then binary-searches one array instead of a dozen); segments added after that are
-        kept apart until there are again more than ``READ_SEGMENTS``."""
-        now = [tuple(r) for r in self.conn.execute("SELECT id, version FROM segments ORDER BY id")]
-        folded, arrays = self._folded
-        if tuple(now[: len(folded)]) != folded:  # a folded segment changed or went: fold again
-            folded, arrays = (), None
+        """The segments, in order, as arrays; each read once per version and kept."""
         cache = self._segment_cache
-        rest = now[len(folded) :]
-        for key in [k for k in cache if k not in rest]:
-            del cache[key]
-        for key in rest:
-            if key not in cache:
-                row = self.conn.execute("SELECT hs, docs FROM segments WHERE id = ?", key[:1]).fetchone()
-                cache[key] = _segment(*row)  # read in the same snapshot (_postings)
-        parts = [cache[k] for k in rest]
-        if len(parts) > READ_SEGMENTS:
-            if arrays is not None:
-                parts.insert(0, arrays)
-            hs = np.concatenate([p[0] for p in parts])
-            by_feature = np.argsort(hs, kind="stable")  # a feature's documents stay in segment order
-            arrays = (hs[by_feature], np.concatenate([p[1] for p in parts])[by_feature])
-            folded, parts = tuple(now), []
+        now = [tuple(r) for r in self.conn.execute("SELECT id, version FROM segments ORDER BY id")]
+        if list(cache) != now:
+            have = dict(cache)
             cache.clear()
-        self._folded = (folded, arrays)
-        return ([arrays] if arrays is not None else []) + parts
+            for key in now:
+                if key not in have:
+                    row = self.conn.execute("SELECT hs, docs FROM segments WHERE id = ?", key[:1]).fetchone()
+                    have[key] = _segment(*row)  # read in the same snapshot (_postings)
+                cache[key] = have[key]
+        return list(cache.values())
 
     def posting_pairs(self) -> Iterator[tuple[int, int]]:
         """Every (feature hash, document number) stored, feature by feature (for checks
