@@ -9,8 +9,8 @@ first is what ``retrieve`` uses at this size), times in CPU milliseconds of the 
 
 * ``features``: fingerprinting the article (``unspun.fingerprint.features``);
 * ``postings``: reading the posting lists of its features (``index._posting_arrays``: one
-  SQL statement, SQLite joining each feature's document numbers into a string that numpy
-  parses);
+  SQL statement for the packed rows, the in-memory segments binary-searched; on SQLite the
+  rows' bytes become one numpy array, no Python object per posting);
 * ``count``: counting, per document, the features it shares (numpy) and ranking;
 * ``texts``: grouping the best 256 documents into texts (copies count once);
 * ``resolve``: document numbers to ids, for the documents in the 10 texts;

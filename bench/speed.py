@@ -724,14 +724,16 @@ def evaluate_targets(res: dict[str, Any]) -> list[dict[str, Any]]:
         }
     ]
     if scale:
-        worst = max(s["build"]["index"]["beyond_text_bytes_per_doc"] for s in scale)
+        # issue 15 asks for it at 1M; without a 1M index, the largest of the sizes built
+        at_1m = [s for s in scale if s["n"] >= 1_000_000] or scale
+        judged = max(s["build"]["index"]["beyond_text_bytes_per_doc"] for s in at_1m)
         out.append({
-            "target": "index <= 1 KB per document beyond stored text",
+            "target": "index <= 1 KB per document beyond stored text at 1M",
             "measured": ", ".join(
                 f"{_label(s['n'])}: {s['build']['index']['beyond_text_bytes_per_doc']:,.0f} B"
                 for s in scale
             ),
-            "met": worst <= TARGETS["beyond_text_bytes_per_doc"],
+            "met": judged <= TARGETS["beyond_text_bytes_per_doc"],
         })
         first, big_b = scale[0], scale[-1]
         if big_b["n"] >= 1_000_000 and first["n"] <= 10_000 and "docs_per_cpu_s" in big_b["build"]:
@@ -1037,9 +1039,10 @@ def write_plot(res: dict[str, Any], path: Path) -> None:
                                 ("check_cpu_p90_ms", "check p90, CPU time", "C3")):
             ax.plot(ns, [s["latency"][key] for s in built], ":", color=color, lw=1, label=lab)
     ax.axhline(5, color="grey", lw=0.8, ls=":")
-    ax.axhline(300, color="grey", lw=0.8, ls=":")
+    check_target = TARGETS["check_p90_ms_at_1m"]
+    ax.axhline(check_target, color="grey", lw=0.8, ls=":")
     ax.text(ns[0], 5 * 1.1, "target retrieve p90 5 ms", fontsize=8, color="grey")
-    ax.text(ns[0], 300 * 1.1, "target check p90 300 ms", fontsize=8, color="grey")
+    ax.text(ns[0], check_target * 1.1, f"target check p90 {check_target:.0f} ms", fontsize=8, color="grey")
     ax.set(xscale="log", yscale="log", xlabel="documents in index", ylabel="ms (warm)",
            title="Latency, ~1,000-word article")  # fmt: skip
     ax.legend(fontsize=8)

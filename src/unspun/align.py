@@ -20,10 +20,11 @@ records classified by :mod:`unspun.analyze.edits`.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import lru_cache
+from itertools import chain
 
 from .analyze.edits import classify_equal, classify_run, reorder_edit
 from .fingerprint import classify_word
@@ -259,12 +260,13 @@ def _inside(block: tuple[int, int, int], i1: int, i2: int, j1: int, j2: int) -> 
 
 
 def _unit(
-    a: Prepared, s: int, d: Prepared, d_first: int, d_last: int
+    a: Prepared, s: int, d: Prepared, d_first: int, d_last: int, al: _Alignment | None = None
 ) -> Unit | None:
     a0, a1 = a.sent_ranges[s]
     d0 = d.sent_ranges[d_first][0]
     d1 = d.sent_ranges[d_last][1]
-    al = align_unit(a, range(a0, a1), d, range(d0, d1))
+    if al is None:
+        al = align_unit(a, range(a0, a1), d, range(d0, d1))
     every = al.blocks + al.moved
     if not every:
         return None
@@ -311,8 +313,11 @@ def _unit(
     )
 
 
-def seed_pairs(a: Prepared, d: Prepared, st: AlignSettings) -> dict[int, list[tuple[int, int]]]:
-    """Article sentence -> [(candidate sentence, matched tokens)] for pairs that qualify."""
+def seed_pairs(
+    a: Prepared, d: Prepared, st: AlignSettings, aligned: dict[tuple[int, int], _Alignment] | None = None
+) -> dict[int, list[tuple[int, int]]]:
+    """Article sentence -> [(candidate sentence, matched tokens)] for pairs that qualify;
+    ``aligned`` (if given) receives the alignment of each pair that qualifies."""
     inv: dict[str, list[int]] = defaultdict(list)
     for j, ks in enumerate(d.sent_keys):
         for k in ks:
@@ -321,10 +326,7 @@ def seed_pairs(a: Prepared, d: Prepared, st: AlignSettings) -> dict[int, list[tu
     for s, ks in enumerate(a.sent_keys):
         if len(ks) < st.min_seed_content:
             continue
-        shared: dict[int, int] = defaultdict(int)
-        for k in ks:
-            for j in inv.get(k, ()):
-                shared[j] += 1
+        shared = Counter(chain.from_iterable([inv[k] for k in ks if k in inv]))
         size = len(ks)
         dk = d.sent_keys
         cands = sorted(
@@ -348,6 +350,8 @@ def seed_pairs(a: Prepared, d: Prepared, st: AlignSettings) -> dict[int, list[tu
             ) < st.min_seed_run:
                 continue
             out.append((j, matched, al.evidence))
+            if aligned is not None:
+                aligned[s, j] = al
         if out:
             # best first; between equals, the one outside quotations (a release that
             # quotes its own letter holds the same sentence twice)
@@ -358,7 +362,8 @@ def seed_pairs(a: Prepared, d: Prepared, st: AlignSettings) -> dict[int, list[tu
 def align_units(a: Prepared, d: Prepared, st: AlignSettings | None = None) -> list[Unit]:
     """Aligned units (one per seeded article sentence), in article order."""
     st = st or AlignSettings()
-    seeds = seed_pairs(a, d, st)
+    aligned: dict[tuple[int, int], _Alignment] = {}
+    seeds = seed_pairs(a, d, st, aligned)
     units: list[Unit] = []
     for s in sorted(seeds):
         js = {j for j, _ in seeds[s]}
@@ -368,7 +373,8 @@ def align_units(a: Prepared, d: Prepared, st: AlignSettings | None = None) -> li
             lo -= 1
         while hi + 1 in js:
             hi += 1
-        u = _unit(a, s, d, lo, hi)
+        # one candidate sentence: its alignment is the seed's (align_unit is a pure function)
+        u = _unit(a, s, d, lo, hi, aligned[s, best] if lo == hi else None)
         if u is not None:
             units.append(u)
     return units

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from .fingerprint import features
+from .fingerprint import features, features_many
 from .models import Candidate, Document
 from .store.base import BaseIndex
 
@@ -111,12 +111,13 @@ def retrieve_with_lifts(
     """(:func:`retrieve` of the whole article, :func:`retrieve_lifts`) in one look-up: the
     stretches' features are mostly the article's own, so each posting list is read once."""
     text = article if isinstance(article, str) else article.text
-    whole = features(text, index.params)
+    # the article and its stretches fingerprinted in one batch (the same sets one by one)
+    whole, *pieces = features_many([text, *stretches(text)], index.params)
     if not whole:
         return [], []
     if max_df is None:
         max_df = default_max_df(index.approx_size())
-    parts = [f for f in (features(part, index.params) for part in stretches(text)) if len(f) >= lift_min_shared]
+    parts = [f for f in pieces if len(f) >= lift_min_shared]
     found, per_part = index.search(
         whole, parts, max_df=max_df, k=k, per_part=per_stretch, min_shared=min_shared,
         same_text=SAME_TEXT, pool=max(POOL, k),

@@ -50,6 +50,18 @@ def _occurrences(text: str, phrase: str) -> int:
     return len(re.findall(pat, text))
 
 
+def _at_most(text: str, phrase: str) -> int:
+    """An upper bound of :func:`_occurrences` without a regular expression: every match
+    holds the phrase's last word (or, for one word, all of it but the first letter) as it
+    is, and matches do not overlap, so there are no more of them than occurrences of that
+    literal."""
+    words = phrase.split()
+    if not words:
+        return 0
+    literal = words[-1] if len(words) > 1 else words[0][1:]
+    return text.count(literal) if literal else len(text) + 1
+
+
 def telling_swaps(sources: tuple[SourceMatch, ...] | list[SourceMatch], article_text: str) -> list[dict]:
     """The most telling swaps, best first (see the module docstring)."""
     groups: dict[tuple[str, str], list[Edit]] = defaultdict(list)
@@ -63,7 +75,12 @@ def telling_swaps(sources: tuple[SourceMatch, ...] | list[SourceMatch], article_
 
     def score(es: list[Edit]) -> tuple[int, int, int, int]:
         e = es[0]
-        seen = max(len(es), _occurrences(article_text, _strip_possessive(e.article_text)))
+        phrase = _strip_possessive(e.article_text)
+        # the pair's own count wins unless the article wording may occur more often (a
+        # regular expression per swap pair was a sixth of `check`'s time)
+        seen = len(es)
+        if _at_most(article_text, phrase) > seen:
+            seen = max(seen, _occurrences(article_text, phrase))
         return (_is_name(e.source_text) or _is_name(e.article_text), seen, e.kind == "synonym", -e.article_span[0])
 
     out = []

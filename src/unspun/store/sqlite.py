@@ -43,6 +43,7 @@ it was before the batch); WAL mode lets readers go on while a writer writes.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sqlite3
@@ -69,6 +70,9 @@ MERGE_SHARE = 0.1
 #: more segments than this are compacted into one (small batches: a cron job adding a few pages)
 MAX_SEGMENTS = 16
 _U32 = 0xFFFFFFFF
+#: bytes of the file a read-only connection maps (SQLite caps it at its own maximum, 2 GB
+#: by default; the rest of a larger file is read as before)
+READ_MMAP_BYTES = 1 << 40
 
 _POSTINGS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS postings (h INTEGER PRIMARY KEY, docs BLOB NOT NULL);
@@ -121,6 +125,16 @@ def _pack(hs: np.ndarray, docs: np.ndarray, chunk: int = 100_000) -> Iterator[tu
         yield from zip(hs[starts[k : k + chunk]].tolist(), blobs, strict=True)
 
 
+def _as_arrays(postings: dict[int, list[int]]) -> tuple[list[int], Any, Any, None]:
+    """Feature -> document numbers as (features, their lists one after the other, lengths)."""
+    feats = list(postings)
+    if not feats:
+        return [], None, None, None
+    lens = np.fromiter((len(postings[h]) for h in feats), dtype=np.int64, count=len(feats))
+    flat = np.fromiter(itertools.chain.from_iterable(postings[h] for h in feats), dtype=np.int64, count=int(lens.sum()))
+    return feats, flat, lens, None
+
+
 def _segment(hs_blob: bytes, docs_blob: bytes) -> tuple[np.ndarray, np.ndarray]:
     return np.frombuffer(hs_blob, dtype="<u4"), np.frombuffer(docs_blob, dtype="<u4")
 
@@ -156,6 +170,9 @@ class SQLiteIndex(BaseIndex):
             if readonly:  # as_uri() escapes ? and # in the name (else read as URI parameters)
                 uri = f"{self.path.resolve().as_uri()}?mode=ro"
                 self.conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+                # pages read through a memory map, not a read() call each: a look-up reads a few
+                # hundred scattered pages (postings rows, the ids of the documents found)
+                self.conn.execute(f"PRAGMA mmap_size = {READ_MMAP_BYTES}")
             else:
                 self.conn = sqlite3.connect(self.path, check_same_thread=False)
             self.conn.execute("PRAGMA busy_timeout = 5000")
@@ -432,6 +449,12 @@ class SQLiteIndex(BaseIndex):
         return row_doc(*row) if row else None
 
     def _postings(self, hashes: Iterable[int], max_df: int) -> dict[int, list[Any]]:
+        feats, flat, lens, _ = self._posting_arrays(hashes, max_df)
+        if not feats:
+            return {}
+        return {h: part.tolist() for h, part in zip(feats, np.split(flat, np.cumsum(lens)[:-1]), strict=True)}
+
+    def _posting_arrays(self, hashes: Iterable[int], max_df: int) -> tuple[list[int], Any, Any, list[Any] | None]:
         if self.conn.in_transaction:
             return self._read_postings(hashes, max_df)
         self.conn.execute("BEGIN")  # one snapshot: postings and segments as one writer left them
@@ -440,8 +463,9 @@ class SQLiteIndex(BaseIndex):
         finally:
             self.conn.execute("COMMIT")
 
-    def _read_postings(self, hashes: Iterable[int], max_df: int) -> dict[int, list[Any]]:
-        out: dict[int, list[Any]] = {}
+    def _read_postings(self, hashes: Iterable[int], max_df: int) -> tuple[list[int], Any, Any, list[Any] | None]:
+        """The posting lists as arrays straight from the packed rows (and the segments):
+        no Python object per posting."""
         ex = self.conn.execute
         state = dict(ex("SELECT key, value FROM meta WHERE key IN ('deletions', 'schema_version')"))
         deletions = state.get("deletions")
@@ -451,21 +475,10 @@ class SQLiteIndex(BaseIndex):
         self._schema = state.get("schema_version", self._schema)  # a writer may have migrated it
         frequent = self._frequent
         if self._schema == "1":
-            q = "SELECT doc FROM postings WHERE h = ? LIMIT ?"
-            lim = max_df + 1
-            for h in set(hashes):
-                if frequent.get(h, 0) > max_df:
-                    continue  # known to be held by more documents than max_df: stop-listed
-                rows = ex(q, (h, lim)).fetchall()
-                if len(rows) <= max_df:
-                    if rows:
-                        out[h] = [d for (d,) in rows]
-                else:
-                    frequent[h] = len(rows)
-            return out
+            return _as_arrays(self._read_postings_v1(hashes, max_df))
         wanted = {h: h & _U32 for h in set(hashes) if frequent.get(h, 0) <= max_df}
         if not wanted:
-            return out
+            return [], None, None, None
         lim = 4 * max_df
         found: dict[int, Any] = {}
         keys = list(wanted.values())
@@ -474,24 +487,55 @@ class SQLiteIndex(BaseIndex):
             found.update(ex(
                 "SELECT h, CASE WHEN length(docs) <= ? THEN docs ELSE length(docs) END FROM postings "
                 f"WHERE h IN ({','.join('?' * len(chunk))})", (lim, *chunk)))
+        rows = [found.get(k, b"") for k in keys]
+        long = np.fromiter((isinstance(r, int) for r in rows), dtype=bool, count=len(rows))
+        plen = np.fromiter(((r if isinstance(r, int) else len(r)) // 4 for r in rows), dtype=np.int64, count=len(rows))
+        total = plen.copy()
         segs = self._segments()
+        spans = []
         if segs:
             q = np.fromiter(keys, dtype=np.uint32, count=len(keys))
-            spans = [(docs, np.searchsorted(hs, q), np.searchsorted(hs, q, "right")) for hs, docs in segs]
-        for j, (h, k) in enumerate(wanted.items()):
-            old = found.get(k)
-            if isinstance(old, int):  # longer than max_df alone
-                frequent[h] = old // 4
-                continue
-            lst = np.frombuffer(old, dtype="<u4").tolist() if old else []
-            if segs:
-                for docs, lo, hi in spans:
-                    if hi[j] > lo[j]:
-                        lst += docs[lo[j] : hi[j]].tolist()
-            if len(lst) > max_df:
-                frequent[h] = len(lst)
-            elif lst:
-                out[h] = lst
+            by_value = np.argsort(q)  # sorted needles: numpy's binary search starts from the last hit
+            q = q[by_value]
+            for hs, docs in segs:
+                lo, hi = np.empty(len(q), np.intp), np.empty(len(q), np.intp)
+                lo[by_value], hi[by_value] = np.searchsorted(hs, q), np.searchsorted(hs, q, "right")
+                spans.append((docs, lo, hi))
+                total += np.where(long, 0, hi - lo)  # a list longer than max_df alone is not read
+        feats_all = list(wanted)
+        for j in np.flatnonzero(long | (total > max_df)).tolist():  # stop-listed: remember it
+            frequent[feats_all[j]] = int(plen[j]) if long[j] else int(total[j])
+        kept = np.flatnonzero(~long & (total > 0) & (total <= max_df))
+        if not len(kept):
+            return [], None, None, None
+        sel = kept.tolist()
+        flat = np.frombuffer(b"".join([rows[j] for j in sel]), dtype="<u4")
+        lens = total[kept]
+        if any((hi[kept] > lo[kept]).any() for _, lo, hi in spans):
+            # each feature's documents: its packed row, then its entries in segment order
+            parts, owner = [flat], [np.repeat(np.arange(len(sel)), plen[kept])]
+            for docs, lo, hi in spans:
+                a, n = lo[kept], hi[kept] - lo[kept]
+                ends = np.cumsum(n)
+                parts.append(docs[np.repeat(a - (ends - n), n) + np.arange(int(ends[-1]) if len(ends) else 0)])
+                owner.append(np.repeat(np.arange(len(sel)), n))
+            flat = np.concatenate(parts)[np.argsort(np.concatenate(owner), kind="stable")]
+        return [feats_all[j] for j in sel], flat.astype(np.int64), lens, None
+
+    def _read_postings_v1(self, hashes: Iterable[int], max_df: int) -> dict[int, list[Any]]:
+        out: dict[int, list[Any]] = {}
+        frequent = self._frequent
+        q = "SELECT doc FROM postings WHERE h = ? LIMIT ?"
+        lim = max_df + 1
+        for h in set(hashes):
+            if frequent.get(h, 0) > max_df:
+                continue  # known to be held by more documents than max_df: stop-listed
+            rows = self.conn.execute(q, (h, lim)).fetchall()
+            if len(rows) <= max_df:
+                if rows:
+                    out[h] = [d for (d,) in rows]
+            else:
+                frequent[h] = len(rows)
         return out
 
     def _segments(self) -> list[tuple[np.ndarray, np.ndarray]]:
