@@ -430,6 +430,9 @@ def child_build(n: int, db: Path, folder: Path, seed: int, batch_size: int) -> d
     add_s = wall - timed.seconds
     add_cpu = _cpu() - c_start - timed.cpu
     rss_after = _status_kb("VmRSS")
+    # the build's peak, read before index_facts: its read-only connection maps the file
+    # (PRAGMA mmap_size) and dbstat touches every page, which VmHWM would count
+    hwm = _status_kb("VmHWM")
     facts = index_facts(db)
     return {
         "documents": n,
@@ -449,7 +452,7 @@ def child_build(n: int, db: Path, folder: Path, seed: int, batch_size: int) -> d
         "rss_start_kb": rss_start,
         "rss_before_add_kb": rss_ready,
         "rss_after_add_kb": rss_after,
-        "vm_hwm_kb": _status_kb("VmHWM"),
+        "vm_hwm_kb": hwm,
         "index": facts,
     }
 
