@@ -71,6 +71,15 @@ def cases_path(explicit: str | None = None) -> Path:
     return here.parent / "shared" / "realdev" / "realdev.jsonl"
 
 
+def missed_by_lexical(results: Path | None = None) -> set[tuple[str, str]]:
+    """(case id, source url) of every true source the last lexical run missed, from
+    ``bench/results/real.json`` (empty when that file is absent)."""
+    path = results or Path(__file__).resolve().parent / "results" / "real.json"
+    if not path.exists():
+        return set()
+    return {(r["id"], u) for r in json.loads(path.read_text())["cases_detail"] for u in r.get("missed", [])}
+
+
 def load_cases(path: Path) -> list[dict[str, Any]]:
     with path.open(encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]

@@ -43,7 +43,7 @@ def measure() -> list[dict[str, Any]]:
         pages_of,
         suspect_document,
     )
-    from unspun.pipeline import CheckSettings, _candidates
+    from unspun.pipeline import CheckSettings, candidate_ids
     from unspun.semantic.rewrite import align
     from unspun.semantic.vectors import embed_texts
 
@@ -60,8 +60,7 @@ def measure() -> list[dict[str, Any]]:
             doc = suspect_document(case)
             with own_page_removed(ix, case, by_id):
                 av = embed_texts([doc.text])[0]
-                wanted = _candidates(doc, ix, st)
-                wanted += [i for i, _ in ix.nearest(av.vec, st.semantic.candidates) if i not in wanted]
+                wanted = candidate_ids(doc, ix, st, av)
                 vecs = ix.vectors(wanted)
             a = np.asarray(av.sents, dtype=np.float32)
             cands = [i for i in wanted if i in vecs and vecs[i].lang == av.lang and len(vecs[i].spans)]
@@ -82,17 +81,14 @@ def measure() -> list[dict[str, Any]]:
 
 
 def main() -> int:
+    from bench.real import missed_by_lexical
     from unspun.semantic import available, unavailable_reason
 
     if not available():
         print(unavailable_reason())
         return 2
     rows = measure()
-    missed: set[tuple[str, str]] = set()
-    real_json = ROOT / "bench" / "results" / "real.json"
-    if real_json.exists():
-        for c in json.loads(real_json.read_text()).get("cases_detail", []):
-            missed |= {(c["id"], u) for u in c.get("missed", [])}
+    missed = missed_by_lexical()
     n_sources = sum(1 for r in rows if r["label"] == "source")
     lines = [
         "# Sentence vectors against the other same-story candidates",

@@ -39,7 +39,7 @@ def _q(xs: list[float], p: float) -> float:
 
 
 def main() -> int:
-    from bench.real import cases_path, load_cases, pages_of
+    from bench.real import cases_path, load_cases, missed_by_lexical, pages_of
     from unspun.semantic import available, unavailable_reason
     from unspun.semantic.rewrite import pairs
     from unspun.semantic.vectors import embed_texts
@@ -55,11 +55,7 @@ def main() -> int:
     pages = pages_of(cases)
     urls = list(pages)
     vecs = dict(zip(urls, embed_texts([pages[u]["text"] for u in urls]), strict=True))
-    missed: set[tuple[str, str]] = set()
-    real_json = ROOT / "bench" / "results" / "real.json"
-    if real_json.exists():
-        for r in json.loads(real_json.read_text())["cases_detail"]:
-            missed |= {(r["id"], u) for u in r.get("missed", [])}
+    missed = missed_by_lexical()
     rows: list[dict[str, Any]] = []
     for c in cases:
         su = c["suspect"]["url"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from typing import Any
 
 from . import __version__
 from .align import AlignSettings, prepare
@@ -112,6 +113,19 @@ def _candidates(doc: Document, index: BaseIndex, st: CheckSettings) -> list[str]
     return wanted + [c.doc_id for c in lifts if c.doc_id not in known][: st.lift_candidates]
 
 
+def candidate_ids(
+    doc: Document, index: BaseIndex, st: CheckSettings, article_vectors: Any | None = None
+) -> list[str]:
+    """Every document ``check`` aligns with ``doc``, in order: the lexical candidates
+    (:func:`_candidates`), then, when the article's sentence vectors are given, the
+    documents whose vectors are nearest its own."""
+    wanted = _candidates(doc, index, st)
+    if article_vectors is not None:
+        near = index.nearest(article_vectors.vec, st.semantic.candidates)
+        wanted += [i for i, _ in near if i not in wanted]
+    return wanted
+
+
 def _match(doc: Document, passages: tuple[Passage, ...], a_toks, evidence: dict | None = None) -> SourceMatch:
     cov = covered_fraction(a_toks, [p.article_span for p in passages])
     score = sum(p.matched_tokens for p in passages) / max(1, len(a_toks))
@@ -136,10 +150,7 @@ def check(
     a = prepare(a_toks)
     semantic, a_vecs = _semantic(doc, index, st)
     docs: dict[str, Document] = {}
-    wanted = _candidates(doc, index, st)
-    if a_vecs is not None:
-        wanted += [i for i, _ in index.nearest(a_vecs.vec, st.semantic.candidates) if i not in wanted]
-    for doc_id in wanted:
+    for doc_id in candidate_ids(doc, index, st, a_vecs):
         src = index.get(doc_id)
         if src is None or (src.id == doc.id and src.text == doc.text):
             continue
