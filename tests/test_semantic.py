@@ -322,7 +322,7 @@ def test_the_fast_encoder_gives_the_vectors_of_the_encoder_as_shipped(monkeypatc
 
     texts = [SOURCE_EN, TRANSLATION_ES, REWRITE_EN, SOURCE_EN]  # the wire twice: a reprint
     sents = [t[a:b] for t in texts for a, b in sentences(t)] * 3
-    monkeypatch.setattr(encoder_mod, "MIN_SENTENCES_PER_THREAD", 5)  # split a call this small
+    monkeypatch.setattr(encoder_mod, "CHUNK_SENTENCES", 5)  # split a call this small
     model = encoder_mod._model()
     if importlib.util.find_spec("sentencepiece") is not None:
         assert type(model._sp).__module__.startswith("sentencepiece")
@@ -362,7 +362,7 @@ def test_ctrl_c_while_the_model_runs_stops_soon_and_keeps_the_index_as_it_was(tm
         return run(xs)
 
     monkeypatch.setattr(encoder_mod, "_runner", lambda: interrupted)
-    monkeypatch.setattr(encoder_mod, "MIN_SENTENCES_PER_THREAD", 2)
+    monkeypatch.setattr(encoder_mod, "CHUNK_SENTENCES", 2)
     bulletins = "\n".join(f"Bulletin {n}: the Harlow stood at {n + 20} feet at gauge {n * 7} in Eastvale."
                           for n in range(60))
     more = [unspun.from_text(REWRITE_EN, id="rewrite"), unspun.from_text(bulletins, id="bulletins")]

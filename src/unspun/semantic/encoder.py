@@ -102,9 +102,10 @@ def _use_sentencepiece(model: Any) -> bool:
     return same
 
 
-#: sentences per thread below which a call is not split (one article at check time is
-#: encoded on the calling thread: a service already runs one check per core)
-MIN_SENTENCES_PER_THREAD = 64
+#: sentences per chunk of a split call; a call of fewer than two chunks is not split (one
+#: article at check time is encoded on the calling thread: a service already runs one
+#: check per core)
+CHUNK_SENTENCES = 64
 _LOCK = threading.Lock()  # one encode at a time: the BLAS thread limit is process-wide
 
 
@@ -153,11 +154,12 @@ def _forward(model: Any, texts: list[str], threads: int) -> Any:
             return np.asarray(run(texts), dtype=np.float32)
     from threadpoolctl import threadpool_limits
 
-    k = max(1, min(threads, len(texts) // MIN_SENTENCES_PER_THREAD))
+    k = max(1, min(threads, len(texts) // CHUNK_SENTENCES))
     with _LOCK, threadpool_limits(limits=1, user_api="blas"):
         if k == 1:
             return np.asarray(run(texts), dtype=np.float32)
-        chunks = [texts[i : i + MIN_SENTENCES_PER_THREAD] for i in range(0, len(texts), MIN_SENTENCES_PER_THREAD)]
+        step = CHUNK_SENTENCES
+        chunks = [texts[i : i + step] for i in range(0, len(texts), step)]
         pool = ThreadPoolExecutor(k, thread_name_prefix="unspun-encode")
         try:
             futures = [pool.submit(run, c) for c in chunks]
