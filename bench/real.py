@@ -400,7 +400,7 @@ def render_md(res: dict[str, Any]) -> str:
                       f"{kind}: " + ", ".join(f"{k} {v}" for k, v in sorted(c.items()))
                       for kind, c in sorted(by_kind.items()) if c) + ")."]
     if res.get("findings"):
-        lines += ["", "Findings in the 72 reports, by kind: "
+        lines += ["", f"Findings in the {res['cases']} reports, by kind: "
                   + ", ".join(f"{k} {v}" for k, v in sorted(res["findings"].items())) + "."]
     lines += ["", "## Verdicts by kind", "", "| kind | " + " | ".join(res["labels"]) + " |",
               "|---|" + "---|" * len(res["labels"])]
