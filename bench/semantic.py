@@ -339,7 +339,8 @@ def render(res: dict[str, Any]) -> str:
     z = res.get("build_at_size")
     if z:
         lines += [
-            f"## `index add` of {z['documents']:,} real news documents (the benchmark corpus: Reuters first; "
+            f"## `index add` of {z['documents']:,} documents of the benchmark corpus (its real news first, Reuters "
+            "leading; past its ~23k real documents, synthetic ones made of their sentences; "
             f"{z['words_per_document']} words and {z['sentences'] / max(1, z['documents']):.1f} sentences per document)",
             "",
             "| layer | seconds | documents/s | documents per CPU second |",
