@@ -17,7 +17,8 @@ sorted by feature then document. That is one sequential write however large the 
 (a batch used to dirty a page of the postings B-tree per posting). Once the segments hold
 the postings of ``max(MERGE_MIN_DOCS, MERGE_SHARE x the other documents)`` documents they
 are merged into ``postings`` in one pass in feature order, so each page of ``postings``
-is written once per merge instead of once per batch; past ``MAX_SEGMENTS`` rows the
+is written once per merge instead of once per batch (one SQL statement per million rows,
+:data:`_APPEND_SQL`: no Python object per row); past ``MAX_SEGMENTS`` rows the
 segments are first compacted into one. Document numbers only grow, so a feature's list in
 ``postings`` comes before its entries in the segments, and those go in segment order: a
 look-up reads the ``postings`` rows of its features in one statement and binary-searches
