@@ -106,10 +106,55 @@ def test_interrupted_migration_leaves_schema_1(tmp_path, reference_docs, monkeyp
     def boom(*a, **k):
         raise sqlite3.OperationalError("disk I/O error")
 
-    monkeypatch.setattr(store, "_pack", boom)
+    monkeypatch.setattr(store, "_append_postings", boom)
     with pytest.raises(unspun.errors.StoreError, match="left as it was"):
         unspun.open_index(old)
     monkeypatch.undo()
     ro = unspun.open_index(old, readonly=True)
     assert ro.stats()["schema_version"] == "1" and len(set(ro.posting_pairs())) == len(_expected(ro))
     ro.close()
+
+
+@pytest.mark.parametrize(("rows", "postings"), [(1_000_000, 32_000_000), (7, 50), (1, 1)])
+def test_appending_postings_in_sql_equals_appending_row_by_row(rows, postings):
+    """The merge binds three values per statement instead of a Python tuple per row: the
+    rows it leaves are those of the row-by-row upsert, whatever the chunking (features
+    at 0 and 2^32 - 1, lists long and short, new features and existing ones)."""
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+
+    def stored(conn):
+        return conn.execute("SELECT h, docs FROM postings ORDER BY h").fetchall()
+
+    row_by_row, in_sql = sqlite3.connect(":memory:"), sqlite3.connect(":memory:")
+    for c in (row_by_row, in_sql):
+        c.execute("CREATE TABLE postings (h INTEGER PRIMARY KEY, docs BLOB NOT NULL)")
+    doc = 0
+    for _ in range(3):  # three merges: the later ones append to rows the first made
+        n = int(rng.integers(50, 400))
+        h = np.concatenate((rng.integers(-(2**31), 2**31, n), [0, -1, -(2**31), 2**31 - 1], rng.integers(0, 40, n)))
+        d = np.arange(doc, doc + len(h)) // 3 + 1
+        doc += len(h)
+        hs, docs = store._sorted_postings(h.astype(np.int32), d)
+        store._append_postings(in_sql, hs, docs, rows=rows, postings=postings)
+        cuts = np.flatnonzero(hs[1:] != hs[:-1]) + 1
+        for a, b in zip(np.r_[0, cuts].tolist(), np.r_[cuts, len(hs)].tolist(), strict=True):
+            row_by_row.execute(
+                "INSERT INTO postings VALUES (?, ?) ON CONFLICT(h) DO UPDATE SET docs = CAST(postings.docs || excluded.docs AS BLOB)",
+                (int(hs[a]), docs[a:b].astype("<u4").tobytes()),
+            )
+        assert stored(in_sql) == stored(row_by_row)
+    assert stored(in_sql)[-1][0] == 2**32 - 1 and stored(in_sql)[0][0] == 0
+
+
+def test_stable_sort_of_runs_equals_a_full_sort():
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    runs = [store._sorted_postings(rng.integers(-(2**31), 2**31, 300).astype(np.int32), rng.integers(1, 9, 300) + 10 * k)
+            for k in range(4)]
+    h = np.concatenate([r[0] for r in runs]).view(np.int32)
+    d = np.concatenate([r[1] for r in runs])
+    for got, want in zip(store._sorted_postings(h, d, runs=True), store._sorted_postings(h, d), strict=True):
+        assert np.array_equal(got, want)
