@@ -20,17 +20,18 @@ records classified by :mod:`unspun.analyze.edits`.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from difflib import SequenceMatcher
 from functools import lru_cache
-from itertools import chain
+from itertools import chain, compress
 
 from .analyze.edits import classify_equal, classify_run, reorder_edit
 from .fingerprint import classify_word
 from .lexicon import default_lexicon
 from .models import Edit, Passage
 from .normalize import base_form
+from .seqmatch import SequenceMatcher
 from .tokens import Tokens, stem
 
 _STOP = 0
@@ -69,22 +70,26 @@ def _word_keys(w: str, is_num: bool) -> tuple[str, str, bool]:
 
 def prepare(toks: Tokens) -> Prepared:
     """Per-token keys and per-sentence key sets used by the aligner."""
-    keys, stems, content = [], [], []
-    for w, num in zip(toks.norm, toks.is_num, strict=True):
-        key, st, c = _word_keys(w, num)
-        keys.append(key)
-        stems.append(st)
-        content.append(c)
+    info = list(map(_word_keys, toks.norm, toks.is_num))
+    keys = [k for k, _, _ in info]
+    stems = [st for _, st, _ in info]
+    content = [c for _, _, c in info]
+    # tokens of one sentence are consecutive (sentence numbers never decrease)
     ranges: list[tuple[int, int]] = []
-    start = 0
-    for i in range(1, len(toks.sent) + 1):
-        if i == len(toks.sent) or toks.sent[i] != toks.sent[start]:
-            ranges.append((start, i))
-            start = i
+    sent = toks.sent
+    start, n = 0, len(sent)
+    while start < n:
+        end = bisect_right(sent, sent[start], start)
+        ranges.append((start, end))
+        start = end
     p = Prepared(toks, keys, stems, content, ranges)
-    p.sent_keys = [
-        {k for t in range(a, b) if content[t] for k in (keys[t], stems[t])} for a, b in ranges
-    ]
+    sent_keys = []
+    for a, b in ranges:
+        on = content[a:b]
+        ks = set(compress(keys[a:b], on))
+        ks.update(compress(stems[a:b], on))
+        sent_keys.append(ks)
+    p.sent_keys = sent_keys
     return p
 
 
