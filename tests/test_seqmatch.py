@@ -212,3 +212,9 @@ def test_prepare_as_the_plain_loop() -> None:
                 start = i
         sent_keys = [{k for t in range(a, b) if content[t] for k in (keys[t], stems[t])} for a, b in ranges]
         assert (p.keys, p.stems, p.content, p.sent_ranges, p.sent_keys) == (keys, stems, content, ranges, sent_keys)
+
+
+def test_prose_share_letter_test_is_isalnum() -> None:
+    from unspun.scan.rows import _ALNUM
+
+    assert all(bool(_ALNUM(c)) == c.isalnum() for c in map(chr, range(0x110000)))
