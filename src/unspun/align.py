@@ -20,17 +20,18 @@ records classified by :mod:`unspun.analyze.edits`.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from difflib import SequenceMatcher
 from functools import lru_cache
-from itertools import chain
+from itertools import chain, compress
 
 from .analyze.edits import classify_equal, classify_run, reorder_edit
 from .fingerprint import classify_word
 from .lexicon import default_lexicon
 from .models import Edit, Passage
 from .normalize import base_form
+from .seqmatch import SequenceMatcher
 from .tokens import Tokens, stem
 
 _STOP = 0
@@ -56,6 +57,9 @@ class Prepared:
     sent_ranges: list[tuple[int, int]]
     sent_keys: list[set[str]] = field(default_factory=list)
     maps: dict = field(default_factory=dict)  # token range -> look-up tables (see _d_maps)
+    #: per token, made on first use: whether it is a "fixed" word (a number, or a name:
+    #: capitalised inside a sentence)
+    fixed: list[bool] | None = None
 
 
 @lru_cache(maxsize=300_000)
@@ -69,22 +73,26 @@ def _word_keys(w: str, is_num: bool) -> tuple[str, str, bool]:
 
 def prepare(toks: Tokens) -> Prepared:
     """Per-token keys and per-sentence key sets used by the aligner."""
-    keys, stems, content = [], [], []
-    for w, num in zip(toks.norm, toks.is_num, strict=True):
-        key, st, c = _word_keys(w, num)
-        keys.append(key)
-        stems.append(st)
-        content.append(c)
+    info = list(map(_word_keys, toks.norm, toks.is_num))
+    keys = [k for k, _, _ in info]
+    stems = [st for _, st, _ in info]
+    content = [c for _, _, c in info]
+    # tokens of one sentence are consecutive (sentence numbers never decrease)
     ranges: list[tuple[int, int]] = []
-    start = 0
-    for i in range(1, len(toks.sent) + 1):
-        if i == len(toks.sent) or toks.sent[i] != toks.sent[start]:
-            ranges.append((start, i))
-            start = i
+    sent = toks.sent
+    start, n = 0, len(sent)
+    while start < n:
+        end = bisect_right(sent, sent[start], start)
+        ranges.append((start, end))
+        start = end
     p = Prepared(toks, keys, stems, content, ranges)
-    p.sent_keys = [
-        {k for t in range(a, b) if content[t] for k in (keys[t], stems[t])} for a, b in ranges
-    ]
+    sent_keys = []
+    for a, b in ranges:
+        on = content[a:b]
+        ks = set(compress(keys[a:b], on))
+        ks.update(compress(stems[a:b], on))
+        sent_keys.append(ks)
+    p.sent_keys = sent_keys
     return p
 
 
@@ -118,23 +126,43 @@ def _groups(word: str) -> tuple[int, ...]:
     return default_lexicon().group_ids(word)
 
 
+@lru_cache(maxsize=200_000)
+def _norm_groups(w: str) -> tuple[int, ...]:
+    """Lexicon groups of a folded token (its possessive dropped)."""
+    return _groups(base_form(w))
+
+
+def _fixed(p: Prepared) -> list[bool]:
+    """Content words that are numbers, or capitalised past the first word of their sentence."""
+    if p.fixed is None:
+        t = p.toks
+        sent = t.sent
+        p.fixed = [
+            c and (num or (cap and i > 0 and sent[i - 1] == sent[i]))
+            for i, (c, num, cap) in enumerate(zip(p.content, t.is_num, t.is_cap, strict=True))
+        ]
+    return p.fixed
+
+
 def _d_maps(d: Prepared, di: range) -> tuple[set[str], dict[str, str], dict[str, str], dict[int, str]]:
-    """Look-up tables of a candidate token range (cached: each is compared many times)."""
+    """Look-up tables of a candidate token range (cached: each is compared many times).
+    Each maps a key to the first candidate word holding it (built backwards: the first
+    occurrence is written last)."""
     key = (di.start, di.stop)
     got = d.maps.get(key)
     if got is not None:
         return got
-    by_key: dict[str, str] = {}
-    by_stem: dict[str, str] = {}
+    s, e = di.start, di.stop
+    norm = d.toks.norm[s:e]
+    rnorm = norm[::-1]
+    by_key = dict(zip(d.keys[s:e][::-1], rnorm, strict=True))
+    by_stem = dict(zip(d.stems[s:e][::-1], rnorm, strict=True))
     by_group: dict[int, str] = {}
-    for j in di:
-        w = d.toks.norm[j]
-        by_key.setdefault(d.keys[j], w)
-        by_stem.setdefault(d.stems[j], w)
-        if d.content[j]:
-            for g in _groups(d.toks.base(j)):
-                by_group.setdefault(g, w)
-    got = ({d.toks.norm[j] for j in di}, by_key, by_stem, by_group)
+    for c, w in zip(d.content[s:e][::-1], rnorm, strict=True):
+        if c:
+            for g in _norm_groups(w):
+                by_group[g] = w
+    got = (set(norm), by_key, by_stem, by_group)
     d.maps[key] = got
     return got
 
@@ -143,19 +171,20 @@ def _map_keys(a: Prepared, ai: range, d: Prepared, di: range) -> tuple[list[str]
     """Keys for SequenceMatcher: article tokens equivalent to a candidate token take its key."""
     d_norm = d.toks.norm[di.start : di.stop]
     by_norm, by_key, by_stem, by_group = _d_maps(d, di)
+    s, e = ai.start, ai.stop
     a_keys = []
-    for i in ai:
-        w = a.toks.norm[i]
+    append = a_keys.append
+    for w, ky, st, c in zip(a.toks.norm[s:e], a.keys[s:e], a.stems[s:e], a.content[s:e], strict=True):
         if w in by_norm:
-            a_keys.append(w)
+            append(w)
             continue
-        k = by_key.get(a.keys[i]) or by_stem.get(a.stems[i])
-        if k is None and a.content[i] and by_group:
-            for g in _groups(a.toks.base(i)):
+        k = by_key.get(ky) or by_stem.get(st)
+        if k is None and c and by_group:
+            for g in _norm_groups(w):
                 k = by_group.get(g)
                 if k is not None:
                     break
-        a_keys.append(k if k is not None else "\x00" + w)
+        append(k if k is not None else "\x00" + w)
     return a_keys, d_norm
 
 
@@ -233,24 +262,32 @@ def align_unit(a: Prepared, ai: range, d: Prepared, di: range) -> _Alignment:
     moved = _moved_blocks(a_keys, d_keys, blocks) if blocks else []
     al = _Alignment(ops, blocks, moved)
     a_q, d_q = a.toks.in_quote, d.toks.in_quote
+    content, fixed = a.content, _fixed(a)
+    a0, d0 = ai.start, di.start
     for i, j, n in blocks + moved:
         al.matched += n
+        t0, t1 = a0 + i, a0 + i + n
+        al.matched_content += sum(content[t0:t1])
+        al.matched_fixed += sum(fixed[t0:t1])
+        if not any(a_q[t0:t1]) and not any(d_q[d0 + j : d0 + j + n]):
+            # no quotation on either side: the block is one run
+            al.matched_outside_quotes += sum(content[t0:t1])
+            if n >= EVIDENCE_RUN:
+                al.evidence += n
+                al.runs.append((t0, t1))
+            continue
         run = 0  # consecutive matched tokens outside quotations, on both sides
         for k in range(n + 1):
-            t = ai.start + i + k
-            if k < n and not a_q[t] and not d_q[di.start + j + k]:
+            t = t0 + k
+            if k < n and not a_q[t] and not d_q[d0 + j + k]:
                 run += 1
-                if a.content[t]:
+                if content[t]:
                     al.matched_outside_quotes += 1
             else:
                 if run >= EVIDENCE_RUN:
                     al.evidence += run
                     al.runs.append((t - run, t))
                 run = 0
-            if k < n and a.content[t]:
-                al.matched_content += 1
-                if a.toks.is_num[t] or (a.toks.is_cap[t] and t > 0 and a.toks.sent[t - 1] == a.toks.sent[t]):
-                    al.matched_fixed += 1
     return al
 
 

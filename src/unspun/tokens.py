@@ -37,6 +37,7 @@ _OPEN_DOUBLE = "“„«"
 _CLOSE_DOUBLE = "”»"
 _OPEN_SINGLE = "‘‚‹"
 _CLOSE_SINGLE = "’›"
+_QUOTE_MARK = re.compile("[\"“”„«»'‘’‚‹›]")
 
 _stemmer = snowballstemmer.stemmer("english")
 
@@ -136,10 +137,9 @@ def quote_spans(text: str) -> list[tuple[int, int]]:
     for k, (ps, pe) in enumerate(paras):
         open_d: int | None = None
         open_s: int | None = None
-        for i in range(ps, pe):
+        for m in _QUOTE_MARK.finditer(text, ps, pe):
+            i = m.start()
             c = text[i]
-            if c not in "\"“”„«»'‘’‚‹›":
-                continue
             prev = text[i - 1] if i > ps else " "
             nxt = text[i + 1] if i + 1 < pe else " "
             # a mark left open this far back was no quotation (texts without paragraphs)
@@ -179,32 +179,39 @@ def quote_spans(text: str) -> list[tuple[int, int]]:
 
 def tokenize(text: str) -> Tokens:
     """Tokenize ``text`` keeping exact character offsets."""
-    toks = Tokens(text=text)
     sents = sentence_spans(text)
     quotes = quote_spans(text)
-    toks.sentences = sents
-    toks.quotes = quotes
-    si = 0
-    qi = 0
-    nsent = len(sents)
-    nq = len(quotes)
-    for m in TOKEN_RE.finditer(text):
-        s, e = m.span()
-        kind = m.lastgroup
-        raw = m.group()
-        if kind == "num":
-            toks.norm.append(fold_number(raw))
-            toks.is_num.append(True)
-        else:
-            toks.norm.append(fold_token(raw))
-            toks.is_num.append(False)
-        toks.is_cap.append(raw[0].isupper())
-        toks.starts.append(s)
-        toks.ends.append(e)
-        while si + 1 < nsent and sents[si][1] <= s:
+    found = [(m.start(), m.end(), m.lastgroup == "num", m.group()) for m in TOKEN_RE.finditer(text)]
+    starts = [f[0] for f in found]
+    toks = Tokens(
+        text=text,
+        starts=starts,
+        ends=[f[1] for f in found],
+        norm=[fold_number(f[3]) if f[2] else fold_token(f[3]) for f in found],
+        is_num=[f[2] for f in found],
+        is_cap=[f[3][0].isupper() for f in found],
+        sentences=sents,
+        quotes=quotes,
+    )
+    # each token's sentence: the first whose end lies past the token's start (the last
+    # sentence takes whatever follows it; starts increase, so one pointer walks both)
+    sent: list[int] = []
+    si, last = 0, len(sents) - 1
+    end = sents[0][1] if sents else 0
+    for s in starts:
+        while si < last and end <= s:
             si += 1
-        toks.sent.append(si)
+            end = sents[si][1]
+        sent.append(si)
+    toks.sent = sent
+    if not quotes:
+        toks.in_quote = [False] * len(starts)
+        return toks
+    in_quote: list[bool] = []
+    qi, nq = 0, len(quotes)
+    for s in starts:
         while qi < nq and quotes[qi][1] <= s:
             qi += 1
-        toks.in_quote.append(qi < nq and quotes[qi][0] <= s)
+        in_quote.append(qi < nq and quotes[qi][0] <= s)
+    toks.in_quote = in_quote
     return toks

@@ -34,10 +34,10 @@ position in the article:
 from __future__ import annotations
 
 import re
-from difflib import SequenceMatcher
 
 from ..lexicon import default_lexicon
 from ..models import Document, Edit, Finding, Passage, SourceMatch, UnsourcedSpan
+from ..seqmatch import SequenceMatcher
 from ..tokens import Tokens, stem, tokenize
 from .attribution import attribution_findings
 from .quotes import quote_findings

@@ -22,9 +22,9 @@ punctuation do not count as changes.
 from __future__ import annotations
 
 import re
-from difflib import SequenceMatcher
 
 from ..models import Finding, Passage, SourceMatch, Span
+from ..seqmatch import SequenceMatcher
 from ..tokens import Tokens
 from .textmatch import TokenCache, align_blocks, short, source_name, token_range
 

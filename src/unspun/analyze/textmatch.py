@@ -9,9 +9,9 @@ two sides of a passage cheaply here, on stems, so that spun words do not matter 
 from __future__ import annotations
 
 from bisect import bisect_left
-from difflib import SequenceMatcher
 
 from ..models import Document, Span
+from ..seqmatch import SequenceMatcher
 from ..tokens import Tokens, stem, tokenize
 
 Block = tuple[int, int, int]  # (article token, source token, length), absolute indices

@@ -54,7 +54,8 @@ def trace_sources(
     """Align an article with candidate sources (id -> text): ``check`` after retrieval.
 
     ``skip(sentence_text)`` drops aligned article sentences before the decision (the crawl
-    scan drops boilerplate this way). Sources that align nothing, or whose units are all
+    scan drops boilerplate this way); a ``skip`` with a ``many(texts)`` method (one answer
+    per text) is asked once for all of them. Sources that align nothing, or whose units are all
     beaten by a stronger source on the same spans, are left out; the rest keep the given order.
     """
     align = align or AlignSettings()
@@ -66,10 +67,21 @@ def trace_sources(
     per_source = {}
     for sid, stext in sources.items():
         units = align_units(a, prepare(tokenize(stext)), align)
-        if skip is not None:
-            units = [u for u in units if not skip(text[u.a_span[0] : u.a_span[1]])]
         if units:
             per_source[sid] = units
+    if skip is not None and per_source:
+        # each distinct span is tested once (the same article sentence aligns with several
+        # sources), all of them in one call when ``skip`` has ``many(texts)``
+        spans = list(dict.fromkeys(u.a_span for units in per_source.values() for u in units))
+        texts = [text[s:e] for s, e in spans]
+        many = getattr(skip, "many", None)
+        flags = many(texts) if many is not None else [skip(t) for t in texts]
+        dropped = {span for span, f in zip(spans, flags, strict=True) if f}
+        if dropped:
+            per_source = {
+                sid: kept for sid, units in per_source.items()
+                if (kept := [u for u in units if u.a_span not in dropped])
+            }
     out = []
     for sid, units in resolve_overlaps(per_source, evidence).items():
         if units:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -46,12 +46,15 @@ _PROSE_WORD = re.compile(
     r"^[\"'(“‘«\[]*(?:[^\W\d_][\w'’.-]*|[$£€¥]?\d[\w,./-]*%?)[.,;:!?\"')”’»\]]*$"
 )
 
+#: a letter or digit anywhere in a word (what str.isalnum says of a character; not "_")
+_ALNUM = re.compile(r"[^\W_]").search
+
 
 def prose_share(text: str) -> float:
     """Share of the whitespace-separated words of ``text`` that are prose words (above),
     separators without letters or digits left out; markup, URLs, JSON and PDF streams
     score low."""
-    words = [w for w in text.split() if any(ch.isalnum() for ch in w)]  # "|", "•", "—": neutral
+    words = [w for w in text.split() if _ALNUM(w)]  # "|", "•", "—": neutral
     if not words:
         return 0.0
     return sum(1 for w in words if _PROSE_WORD.match(w)) / len(words)
@@ -137,15 +140,32 @@ def pair_id(a: int, b: int) -> str:
     return f"{a}-{b}"
 
 
+class BoilerplateTest:
+    """True for a text most of whose features are frequent (held by over ``max_df``
+    documents). :meth:`many` tests a list of texts in one vectorised fingerprint pass
+    (what :func:`unspun.pipeline.trace_sources` calls when it is there): the same answers
+    as one call per text."""
+
+    def __init__(self, frequent: frozenset[int] | set[int], params: FingerprintParams,
+                 share: float = 0.5) -> None:
+        self.frequent, self.params, self.share = frequent, params, share
+
+    def _frequent(self, f: set[int]) -> bool:
+        return bool(f) and len(f & self.frequent) >= self.share * len(f)
+
+    def __call__(self, text: str) -> bool:
+        return self.many([text])[0]
+
+    def many(self, texts: Sequence[str]) -> list[bool]:
+        if not self.frequent:
+            return [False] * len(texts)
+        return [self._frequent(f) for f in features_many(texts, self.params)]
+
+
 def boilerplate_test(frequent: frozenset[int] | set[int], params: FingerprintParams,
-                     share: float = 0.5) -> Callable[[str], bool]:
+                     share: float = 0.5) -> BoilerplateTest:
     """True for a text most of whose features are frequent (held by over ``max_df`` documents)."""
-    def test(text: str) -> bool:
-        if not frequent:
-            return False
-        f = features_many([text], params)[0]
-        return bool(f) and len(f & frequent) >= share * len(f)
-    return test
+    return BoilerplateTest(frequent, params, share)
 
 
 def align_rows(
